@@ -1,0 +1,23 @@
+# mmpoolformer: `make demo` and `make test` install first when needed.
+VENV ?= .venv
+PYTHON := $(VENV)/bin/python
+INSTALLED := $(VENV)/.mmpoolformer-installed
+PYTEST_ARGS ?=
+
+.PHONY: install demo test clean
+
+install:
+	bash tools/install/install.sh $(VENV)
+
+# Re-install when the install recipe or the pins change; otherwise skip.
+$(INSTALLED): tools/install/install.sh requirements/all.txt requirements/runtime.txt setup.py
+	bash tools/install/install.sh $(VENV)
+
+demo: $(INSTALLED)
+	PYTHON=$(PYTHON) bash tools/run_demo.sh
+
+test: $(INSTALLED)
+	$(PYTHON) -m pytest tests $(PYTEST_ARGS)
+
+clean:
+	rm -rf work_dirs data/demo mmpoolformer/.mim

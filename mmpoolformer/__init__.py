@@ -1,0 +1,9 @@
+"""PoolFormer / MetaFormer backbones for the OpenMMLab 2.x libraries."""
+from .checkpoint import register_safe_checkpoint_loading
+from .models import PoolFormer
+from .registry import MODELS
+from .version import __version__
+
+register_safe_checkpoint_loading()
+
+__all__ = ['MODELS', 'PoolFormer', '__version__']

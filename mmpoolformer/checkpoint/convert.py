@@ -1,0 +1,161 @@
+"""Maps PoolFormer checkpoints of other code bases to our parameter names.
+
+Layouts recognised, by their keys:
+
+- ``network``: the official sail-sg code and mmpretrain. The stem is
+  ``patch_embed.proj``; ``network.{2i}.{j}`` is block ``j`` of stage ``i``,
+  ``network.{2i-1}.proj`` the downsampling into stage ``i``; the output norms
+  are ``norm`` (classification: the last stage) or ``norm{2i}`` (the official
+  detection/segmentation code and mmpretrain).
+- ``timm``: ``stem.conv``, ``stages.{i}.downsample.conv``,
+  ``stages.{i}.blocks.{j}`` with ``layer_scale{1,2}.scale``, ``head.norm``.
+- ``mmpoolformer``: ours, ``patch_embed.proj``, ``stages.{i}.downsample.proj``,
+  ``stages.{i}.blocks.{j}``, ``norm{i}``.
+
+Classification heads (``head.*`` besides timm's ``head.norm``) are dropped.
+"""
+import re
+from functools import partial
+from typing import Dict, List, Tuple
+
+import torch
+from mmengine.logging import print_log
+
+from .errors import CheckpointError
+
+StateDict = Dict[str, torch.Tensor]
+
+
+def detect_layout(state_dict: StateDict) -> str:
+    """Names the layout of a backbone state dict: 'network', 'timm',
+    'mmpoolformer', or 'unknown'."""
+    keys = list(state_dict)
+    if any(k.startswith('network.') for k in keys):
+        return 'network'
+    if any(k.startswith('stem.conv.') for k in keys) or any(
+            re.match(r'stages\.\d+\.blocks\.\d+\.layer_scale\d\.scale$', k)
+            for k in keys):
+        return 'timm'
+    if any(k.startswith(('stages.', 'patch_embed.proj.')) for k in keys):
+        return 'mmpoolformer'
+    return 'unknown'
+
+
+def _num_network_stages(keys: List[str]) -> int:
+    last = max(int(k.split('.')[1]) for k in keys if k.startswith('network.'))
+    return last // 2 + 1
+
+
+def _num_timm_stages(keys: List[str]) -> int:
+    return 1 + max(int(k.split('.')[1]) for k in keys if k.startswith('stages.'))
+
+
+def _from_network(key: str, num_stages: int) -> str:
+    match = re.match(r'network\.(\d+)\.(.*)$', key)
+    if match:
+        index, rest = int(match.group(1)), match.group(2)
+        if index % 2:
+            return f'stages.{(index + 1) // 2}.downsample.{rest}'
+        return f'stages.{index // 2}.blocks.{rest}'
+    match = re.match(r'norm(\d+)\.(.*)$', key)
+    if match:
+        index, rest = int(match.group(1)), match.group(2)
+        if index % 2:
+            raise CheckpointError(
+                f'{key}: a norm after a downsampling layer has no stage '
+                f'output to map to')
+        return f'norm{index // 2}.{rest}'
+    match = re.match(r'norm\.(.*)$', key)
+    if match:
+        return f'norm{num_stages - 1}.{match.group(1)}'
+    return key
+
+
+def _from_timm(key: str, num_stages: int) -> str:
+    key = re.sub(r'^stem\.conv\.', 'patch_embed.proj.', key)
+    key = re.sub(r'^(stages\.\d+\.downsample)\.conv\.', r'\1.proj.', key)
+    key = re.sub(r'\.layer_scale(\d)\.scale$', r'.layer_scale_\1', key)
+    return re.sub(r'^head\.norm\.', f'norm{num_stages - 1}.', key)
+
+
+def _is_head(key: str, layout: str) -> bool:
+    if layout == 'timm' and key.startswith('head.norm.'):
+        return False
+    return key.startswith('head.')
+
+
+def convert_backbone_state_dict(state_dict: StateDict) -> StateDict:
+    """Converts a backbone state dict of any recognised layout to ours.
+
+    Args:
+        state_dict (dict): Parameter names to tensors, without a
+            ``backbone.`` prefix.
+
+    Returns:
+        dict: The same tensors under our names; classification heads are
+        dropped (and listed in the log).
+
+    Raises:
+        CheckpointError: no PoolFormer weights were recognised.
+    """
+    layout = detect_layout(state_dict)
+    if layout == 'unknown':
+        sample = ', '.join(list(state_dict)[:5])
+        raise CheckpointError(
+            'no PoolFormer weights recognised (expected official/mmpretrain '
+            '"network.*", timm "stages.*"/"stem.*" or mmpoolformer keys), '
+            f'got keys like: {sample}')
+    if layout == 'network':
+        num_stages = _num_network_stages(list(state_dict))
+        rename = partial(_from_network, num_stages=num_stages)
+    elif layout == 'timm':
+        num_stages = _num_timm_stages(list(state_dict))
+        rename = partial(_from_timm, num_stages=num_stages)
+    else:
+        rename = str
+    converted, dropped = {}, []
+    for key, value in state_dict.items():
+        if _is_head(key, layout):
+            dropped.append(key)
+            continue
+        new_key = rename(key)
+        # timm may store the MLP as linear layers; ours are 1x1 convolutions.
+        if re.search(r'\.mlp\.fc\d\.weight$', new_key) and value.dim() == 2:
+            value = value[:, :, None, None]
+        converted[new_key] = value
+    if dropped:
+        print_log(f'PoolFormer checkpoint ({layout} layout): dropped '
+                  f'{len(dropped)} head tensors: {", ".join(dropped)}',
+                  logger='current')
+    return converted
+
+
+def split_backbone(state_dict: StateDict,
+                   prefix: str = 'backbone.') -> Tuple[StateDict, StateDict]:
+    """Splits a whole-model state dict into (backbone without prefix, the
+    rest)."""
+    backbone = {
+        k[len(prefix):]: v
+        for k, v in state_dict.items() if k.startswith(prefix)
+    }
+    rest = {k: v for k, v in state_dict.items() if not k.startswith(prefix)}
+    return backbone, rest
+
+
+def convert_state_dict(state_dict: StateDict) -> StateDict:
+    """Converts a backbone, classifier, detector or segmentor checkpoint.
+
+    A whole model (keys under ``backbone.``, e.g. the official mmdet 2.x /
+    mmseg 0.x releases or mmpretrain classifiers) keeps every non-backbone
+    key as it is and gets its backbone part converted; a bare backbone
+    state dict (the official ImageNet ``.pth.tar``, timm) comes back as our
+    backbone keys.
+
+    Raises:
+        CheckpointError: no PoolFormer weights were recognised.
+    """
+    backbone, rest = split_backbone(state_dict)
+    if not backbone:
+        return convert_backbone_state_dict(state_dict)
+    converted = convert_backbone_state_dict(backbone)
+    return {**{f'backbone.{k}': v for k, v in converted.items()}, **rest}

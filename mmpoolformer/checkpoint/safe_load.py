@@ -1,0 +1,117 @@
+"""Checkpoint loading that cannot execute code.
+
+Every load uses ``torch.load(weights_only=True)``: only tensors, containers
+and the types allow-listed here are unpickled. The allow-list holds exactly
+what mmengine's Runner writes into a checkpoint besides tensors (its message
+hub's history buffers and the numpy values they keep), so checkpoints saved by
+``tools/train.py`` load on torch >= 2.6, where ``weights_only`` defaults to
+True, while a crafted pickle is refused.
+"""
+import os.path as osp
+import pickle
+import zipfile
+from typing import Any, Dict
+
+import numpy as np
+import torch
+from mmengine.logging import HistoryBuffer
+from mmengine.runner import CheckpointLoader
+
+from .errors import CheckpointError
+
+URL_PREFIXES = ('http://', 'https://')
+# HistoryBuffer pickles its statistics methods as getattr(HistoryBuffer, name).
+HISTORY_BUFFER_METHODS = ('min', 'max', 'current', 'mean')
+
+
+def _history_buffer_method(owner: Any, name: str) -> Any:
+    """Stands in for ``getattr`` while unpickling: resolves only the
+    methods that mmengine's HistoryBuffer pickles, and refuses any other
+    attribute lookup."""
+    if owner is HistoryBuffer and name in HISTORY_BUFFER_METHODS:
+        return getattr(owner, name)
+    raise pickle.UnpicklingError(
+        f'getattr({owner!r}, {name!r}) is not allow-listed')
+
+
+def _mmengine_safe_globals() -> list:
+    multiarray = np._core.multiarray
+    numpy_dtypes = {type(np.dtype(t)) for t in np.sctypeDict.values()}
+    return [
+        HistoryBuffer,
+        np.ndarray,
+        np.dtype,
+        multiarray._reconstruct,
+        multiarray.scalar,
+        # The names numpy 1.x wrote into checkpoints saved with it.
+        (multiarray._reconstruct, 'numpy.core.multiarray._reconstruct'),
+        (multiarray.scalar, 'numpy.core.multiarray.scalar'),
+        *sorted(numpy_dtypes, key=str),
+        (_history_buffer_method, 'builtins.getattr'),
+    ]
+
+
+def load_checkpoint_file(filename: str, map_location: Any = 'cpu') -> Any:
+    """Loads a local file or URL (downloaded once into torch's hub cache)
+    with ``weights_only=True``.
+
+    Raises:
+        CheckpointError: the file is missing, cannot be downloaded, is not a
+            PyTorch checkpoint, or holds objects outside the allow-list.
+    """
+    try:
+        if filename.startswith(URL_PREFIXES):
+            return torch.hub.load_state_dict_from_url(
+                filename, map_location=map_location, weights_only=True)
+        if not osp.isfile(filename):
+            raise CheckpointError(f'checkpoint not found: {filename}')
+        return torch.load(
+            filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as error:
+        reason = str(error).strip().splitlines()[-1] if str(error) else ''
+        raise CheckpointError(
+            f'refused to load {filename}: it holds objects that are not '
+            f'tensors or allow-listed types and could run code when '
+            f'unpickled ({reason})') from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError,
+            ValueError) as error:
+        if isinstance(error, CheckpointError):
+            raise
+        raise CheckpointError(
+            f'cannot read checkpoint {filename}: corrupt, truncated or not '
+            f'a PyTorch checkpoint ({type(error).__name__}: '
+            f'{str(error).strip().splitlines()[0] if str(error) else ""})'
+        ) from None
+
+
+def load_state_dict(filename: str,
+                    map_location: Any = 'cpu') -> Dict[str, torch.Tensor]:
+    """Loads a checkpoint safely and returns its state dict, unwrapping the
+    ``state_dict`` (mmengine, timm) or ``model`` (official training) entry
+    when there is one."""
+    checkpoint = load_checkpoint_file(filename, map_location)
+    if isinstance(checkpoint, dict):
+        for key in ('state_dict', 'model'):
+            if isinstance(checkpoint.get(key), dict):
+                checkpoint = checkpoint[key]
+                break
+    if not isinstance(checkpoint, dict) or not all(
+            isinstance(v, torch.Tensor) for v in checkpoint.values()):
+        raise CheckpointError(
+            f'{filename} holds no state dict (a mapping of names to tensors)')
+    return checkpoint
+
+
+def _load_for_mmengine(filename: str, map_location: Any = None) -> Any:
+    return load_checkpoint_file(filename, map_location)
+
+
+def register_safe_checkpoint_loading() -> None:
+    """Allow-lists mmengine's checkpoint types for ``weights_only`` loading
+    and routes mmengine's URL and local loads through
+    :func:`load_checkpoint_file`."""
+    torch.serialization.add_safe_globals(_mmengine_safe_globals())
+    CheckpointLoader.register_scheme(
+        prefixes=URL_PREFIXES, loader=_load_for_mmengine, force=True)
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=_load_for_mmengine, force=True)

@@ -1,0 +1,3 @@
+from .backbones import PoolFormer
+
+__all__ = ['PoolFormer']

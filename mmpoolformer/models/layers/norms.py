@@ -1,0 +1,57 @@
+"""Normalisation and activation layers a MetaFormer stage can be built with."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class GroupNorm1(nn.GroupNorm):
+    """GroupNorm with a single group: normalises over (C, H, W) per sample.
+
+    This is the norm of the official PoolFormer.
+
+    Args:
+        num_channels (int): Number of channels.
+        eps (float): Added to the variance. Defaults to 1e-5.
+    """
+
+    def __init__(self, num_channels: int, eps: float = 1e-5) -> None:
+        super().__init__(1, num_channels, eps=eps)
+
+
+class LayerNorm2d(nn.LayerNorm):
+    """LayerNorm over the channels of a (N, C, H, W) tensor, per position.
+
+    Args:
+        num_channels (int): Number of channels.
+        eps (float): Added to the variance. Defaults to 1e-5.
+    """
+
+    def __init__(self, num_channels: int, eps: float = 1e-5) -> None:
+        super().__init__(num_channels, eps=eps)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.permute(0, 2, 3, 1)
+        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias,
+                         self.eps)
+        return x.permute(0, 3, 1, 2)
+
+
+NORM_LAYERS = {'gn': GroupNorm1, 'ln': LayerNorm2d, 'bn': nn.BatchNorm2d}
+ACT_LAYERS = {'gelu': nn.GELU, 'relu': nn.ReLU, 'silu': nn.SiLU}
+
+
+def _lookup(table: dict, name: str, what: str) -> type:
+    if name not in table:
+        raise ValueError(
+            f'unknown {what} {name!r}: choose one of {sorted(table)}')
+    return table[name]
+
+
+def build_norm(name: str, num_channels: int) -> nn.Module:
+    """Builds the norm called ``name`` ('gn', 'ln' or 'bn')."""
+    return _lookup(NORM_LAYERS, name, 'norm')(num_channels)
+
+
+def build_act(name: str) -> nn.Module:
+    """Builds the activation called ``name`` ('gelu', 'relu' or 'silu')."""
+    return _lookup(ACT_LAYERS, name, 'activation')()

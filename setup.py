@@ -1,0 +1,72 @@
+"""Packaging of mmpoolformer.
+
+Install torch and mmcv (with ops) first: ``make install`` does it all, or see
+the README for installing into an existing OpenMMLab environment.
+"""
+import os
+import os.path as osp
+import shutil
+import sys
+
+from setuptools import find_packages, setup
+
+ROOT = osp.dirname(osp.abspath(__file__))
+MIM_FOLDERS = ('configs', 'tools')
+
+
+def version() -> str:
+    scope = {}
+    with open(osp.join(ROOT, 'mmpoolformer', 'version.py')) as f:
+        exec(f.read(), scope)
+    return scope['__version__']
+
+
+def add_mim_extension() -> None:
+    """Ships configs/ and tools/ inside the package as ``mmpoolformer/.mim``
+    (links for editable installs, copies otherwise), the place where
+    mmengine resolves ``mmpoolformer::`` config paths."""
+    editable = bool({'develop', 'editable_wheel'} & set(sys.argv))
+    mim_dir = osp.join(ROOT, 'mmpoolformer', '.mim')
+    os.makedirs(mim_dir, exist_ok=True)
+    for folder in MIM_FOLDERS:
+        src, dst = osp.join(ROOT, folder), osp.join(mim_dir, folder)
+        if osp.islink(dst) or osp.isfile(dst):
+            os.remove(dst)
+        elif osp.isdir(dst):
+            shutil.rmtree(dst)
+        if editable:
+            os.symlink(osp.relpath(src, mim_dir), dst)
+        else:
+            shutil.copytree(src, dst)
+
+
+def requirements() -> list:
+    with open(osp.join(ROOT, 'requirements', 'runtime.txt')) as f:
+        return [
+            line.strip() for line in f
+            if line.strip() and not line.startswith('#')
+        ]
+
+
+if __name__ == '__main__':
+    add_mim_extension()
+    setup(
+        name='mmpoolformer',
+        version=version(),
+        description='PoolFormer / MetaFormer backbones for mmdet, mmseg and '
+        'mmpretrain',
+        long_description=open(osp.join(ROOT, 'README.md')).read(),
+        long_description_content_type='text/markdown',
+        license='Apache License 2.0',
+        python_requires='>=3.8',
+        packages=find_packages(exclude=('configs', 'tools', 'tests', 'demo')),
+        include_package_data=True,
+        package_data={'mmpoolformer': ['.mim/**/*']},
+        install_requires=requirements(),
+        extras_require={
+            'det': ['mmdet==3.3.0'],
+            'seg': ['mmsegmentation==1.2.2', 'ftfy', 'regex'],
+            'cls': ['mmpretrain==1.2.0'],
+            'tests': ['pytest', 'timm', 'pycocotools', 'onnx', 'onnxruntime'],
+        },
+        zip_safe=False)

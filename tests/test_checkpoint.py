@@ -1,0 +1,279 @@
+"""Checkpoint layouts, exact loading, and clear errors for bad files."""
+import os
+import pickle
+
+import pytest
+import torch
+from conftest import mmpretrain_poolformer
+
+from mmpoolformer import PoolFormer
+from mmpoolformer.checkpoint import (CheckpointError, convert_state_dict,
+                                     detect_layout, load_state_dict)
+
+X = torch.randn(1, 3, 64, 64)
+
+
+def official_classification(reference):
+    """The sail-sg ImageNet .pth.tar layout: final ``norm`` and ``head``."""
+    state = {k: v for k, v in reference.state_dict().items()
+             if not k.startswith('norm')}
+    state.update({f'norm.{k}': v for k, v in reference.norm6.state_dict()
+                  .items()})
+    state['head.weight'] = torch.randn(1000, 512)
+    state['head.bias'] = torch.randn(1000)
+    return state
+
+
+def pretrained(path, arch='s12', **kwargs):
+    model = PoolFormer(
+        arch, init_cfg=dict(type='Pretrained', checkpoint=str(path)),
+        **kwargs)
+    model.init_weights()
+    return model.eval()
+
+
+def reference_outputs(reference):
+    with torch.no_grad():
+        return reference(X)
+
+
+def assert_outputs_equal(model, expected, indices=(0, 1, 2, 3)):
+    with torch.no_grad():
+        actual = model(X)
+    for a, i in zip(actual, indices):
+        assert (a - expected[i]).abs().max().item() < 1e-5
+
+
+def test_official_classification_layout_loads_and_reports_norms(
+        reference_s12, tmp_path, capfd):
+    path = tmp_path / 'poolformer_s12.pth.tar'
+    torch.save(official_classification(reference_s12), path)
+    model = pretrained(path, out_indices=(3, ))
+    assert_outputs_equal(model, reference_outputs(reference_s12), (3, ))
+    full = pretrained(path)
+    log = capfd.readouterr().out
+    assert log.count('output norms not in the checkpoint') == 1
+    assert 'norm0.weight' in log and 'head.weight' in log
+    expected = reference_outputs(reference_s12)
+    with torch.no_grad():
+        assert (full(X)[3] - expected[3]).abs().max() < 1e-5
+
+
+def test_official_dense_layout_loads(reference_s12, tmp_path):
+    path = tmp_path / 'dense.pth'
+    torch.save(reference_s12.state_dict(), path)
+    assert detect_layout(reference_s12.state_dict()) == 'network'
+    assert_outputs_equal(pretrained(path), reference_outputs(reference_s12))
+
+
+def test_mmpretrain_classifier_checkpoint_loads(reference_s12, tmp_path):
+    state = {f'backbone.{k}': v for k, v in reference_s12.state_dict().items()}
+    state['head.fc.weight'] = torch.randn(1000, 512)
+    state['head.fc.bias'] = torch.randn(1000)
+    path = tmp_path / 'mmpretrain.pth'
+    torch.save({'state_dict': state, 'meta': {'epoch': 300}}, path)
+    assert_outputs_equal(pretrained(path), reference_outputs(reference_s12))
+
+
+def test_timm_layout_loads_and_matches_timm_stages(tmp_path):
+    timm = pytest.importorskip('timm')
+    reference = timm.create_model('poolformer_s12', pretrained=False)
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for param in reference.parameters():
+            param.add_(torch.randn_like(param) * 0.05)
+    reference.eval()
+    state = reference.state_dict()
+    assert detect_layout(state) == 'timm'
+    path = tmp_path / 'timm.pth'
+    torch.save(state, path)
+    model = pretrained(path)
+    stage_outputs = []
+    hooks = [s.register_forward_hook(lambda m, i, o: stage_outputs.append(o))
+             for s in model.stages]
+    with torch.no_grad():
+        model(X)
+        x = reference.stem(X)
+        expected = []
+        for stage in reference.stages:
+            x = stage(x)
+            expected.append(x)
+    for hook in hooks:
+        hook.remove()
+    for a, e in zip(stage_outputs, expected):
+        assert (a - e).abs().max().item() < 1e-5
+    assert torch.equal(model.norm3.weight, reference.head.norm.weight)
+
+
+def test_own_layout_round_trips(tmp_path):
+    source = PoolFormer('s12', drop_path_rate=0.1).eval()
+    with torch.no_grad():
+        for p in source.parameters():
+            p.add_(torch.randn_like(p))
+    path = tmp_path / 'ours.pth'
+    torch.save({'state_dict': source.state_dict()}, path)
+    loaded = pretrained(path)
+    for key, value in source.state_dict().items():
+        assert torch.equal(value, loaded.state_dict()[key]), key
+
+
+def test_whole_detector_checkpoint_converts_backbone_and_keeps_the_rest(
+        reference_s12):
+    state = {f'backbone.{k}': v for k, v in reference_s12.state_dict().items()}
+    state['neck.lateral_convs.0.conv.weight'] = torch.randn(256, 64, 1, 1)
+    converted = convert_state_dict(state)
+    assert torch.equal(converted['neck.lateral_convs.0.conv.weight'],
+                       state['neck.lateral_convs.0.conv.weight'])
+    assert torch.equal(converted['backbone.stages.1.downsample.proj.weight'],
+                       state['backbone.network.1.proj.weight'])
+    assert torch.equal(converted['backbone.norm3.weight'],
+                       state['backbone.norm6.weight'])
+    assert not any('network' in k for k in converted)
+
+
+def test_unknown_arch_names_the_valid_ones():
+    with pytest.raises(ValueError, match=r"'s13'.*m36.*m48.*s12.*s24.*s36"):
+        PoolFormer('s13')
+
+
+@pytest.mark.parametrize('out_indices', [(4, ), (-5, ), (0, 0), (2, 1)])
+def test_bad_out_indices_are_refused(out_indices):
+    with pytest.raises(ValueError, match='out_indices'):
+        PoolFormer('s12', out_indices=out_indices)
+
+
+@pytest.mark.parametrize('kwargs, match', [
+    (dict(token_mixer='conv'), 'token mixer'),
+    (dict(norm='in'), 'norm'),
+    (dict(act='tanh'), 'activation'),
+    (dict(token_mixer=('pooling', 'attention')), 'each of the 4 stages'),
+    (dict(frozen_stages=5), 'frozen_stages'),
+])
+def test_bad_options_are_refused(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        PoolFormer('s12', **kwargs)
+
+
+def test_spatial_mlp_refuses_another_input_size():
+    model = PoolFormer('s12', token_mixer='spatial_mlp', img_size=64)
+    with pytest.raises(ValueError, match='img_size'):
+        model(torch.randn(1, 3, 96, 96))
+
+
+def test_missing_checkpoint_names_the_file(tmp_path):
+    path = tmp_path / 'nowhere.pth'
+    with pytest.raises(CheckpointError, match='nowhere.pth'):
+        pretrained(path)
+
+
+def test_corrupt_checkpoint_names_the_file(tmp_path, reference_s12):
+    path = tmp_path / 'truncated.pth'
+    torch.save(reference_s12.state_dict(), path)
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(CheckpointError, match='truncated.pth.*corrupt'):
+        pretrained(path)
+
+
+def test_foreign_network_is_refused(tmp_path):
+    import torchvision
+    path = tmp_path / 'resnet18.pth'
+    torch.save(torchvision.models.resnet18().state_dict(), path)
+    with pytest.raises(CheckpointError,
+                       match='resnet18.pth.*no PoolFormer weights'):
+        pretrained(path)
+
+
+@pytest.mark.parametrize('source, target', [('s24', 's12'), ('s12', 's24'),
+                                            ('m36', 's36')])
+def test_checkpoint_of_another_arch_is_refused(tmp_path, source, target):
+    path = tmp_path / f'{source}.pth'
+    torch.save(PoolFormer(source).state_dict(), path)
+    with pytest.raises(CheckpointError,
+                       match=f'{source}.pth does not fit this PoolFormer'):
+        pretrained(path, arch=target)
+
+
+def test_checkpoint_with_other_token_mixer_is_refused(tmp_path):
+    path = tmp_path / 'hybrid.pth'
+    torch.save(
+        PoolFormer('s12', token_mixer=('pooling', ) * 2 +
+                   ('attention', ) * 2).state_dict(), path)
+    with pytest.raises(CheckpointError, match='have no place in the model'):
+        pretrained(path)
+
+
+class _Exploit:
+    """Unpickling this would create a file: proof that code ran."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, 'w'))
+
+
+def test_pickle_that_runs_code_is_refused(tmp_path):
+    marker = tmp_path / 'pwned'
+    path = tmp_path / 'evil.pth'
+    torch.save({'state_dict': {'w': torch.ones(1)},
+                'payload': _Exploit(str(marker))}, path)
+    with pytest.raises(CheckpointError, match='evil.pth.*refused|refused.*evil'):
+        load_state_dict(str(path))
+    assert not marker.exists()
+    # The same through mmengine's loader, as load_from / resume use it.
+    from mmengine.runner import CheckpointLoader
+    with pytest.raises(CheckpointError):
+        CheckpointLoader.load_checkpoint(str(path))
+    assert not marker.exists()
+
+
+class _AttributeEscape:
+    """Pickles as getattr(HistoryBuffer, '__init__'): the allow-listed
+    stand-in for getattr must not resolve anything but the statistics."""
+
+    def __reduce__(self):
+        from mmengine.logging import HistoryBuffer
+        return (getattr, (HistoryBuffer, '__init__'))
+
+
+def test_getattr_beyond_history_buffer_statistics_is_refused(tmp_path):
+    path = tmp_path / 'escape.pth'
+    torch.save({'state_dict': {'w': torch.ones(1)},
+                'payload': _AttributeEscape()}, path)
+    with pytest.raises(CheckpointError, match='escape.pth'):
+        load_state_dict(str(path))
+
+
+def test_checkpoint_saved_by_mmengine_runner_loads(tmp_path):
+    from mmengine.model import BaseModel
+    from mmengine.runner import Runner, load_checkpoint
+
+    class Tiny(BaseModel):
+
+        def __init__(self):
+            super().__init__()
+            self.fc = torch.nn.Linear(2, 1)
+
+        def forward(self, inputs, labels=None, mode='loss'):
+            return dict(loss=(self.fc(inputs) - labels).square().mean())
+
+    data = [(torch.randn(2), torch.randn(1)) for _ in range(4)]
+    runner = Runner(
+        model=Tiny(),
+        work_dir=str(tmp_path),
+        train_dataloader=dict(
+            dataset=data, sampler=dict(type='DefaultSampler', shuffle=True),
+            batch_size=2, collate_fn=dict(type='default_collate')),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+        train_cfg=dict(by_epoch=False, max_iters=2),
+        default_hooks=dict(checkpoint=dict(type='CheckpointHook',
+                                           interval=2, by_epoch=False)),
+        default_scope='mmengine')
+    runner.train()
+    path = tmp_path / 'iter_2.pth'
+    checkpoint = torch.load(path, weights_only=True)
+    assert checkpoint['meta']['iter'] == 2
+    assert 'message_hub' in checkpoint
+    model = Tiny()
+    load_checkpoint(model, str(path))
+    assert torch.equal(model.fc.weight, runner.model.fc.weight)
