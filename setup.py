@@ -11,7 +11,7 @@ import sys
 from setuptools import find_packages, setup
 
 ROOT = osp.dirname(osp.abspath(__file__))
-MIM_FOLDERS = ('configs', 'tools')
+MIM_ITEMS = ('configs', 'tools', 'model-index.yml')
 
 
 def version() -> str:
@@ -22,22 +22,24 @@ def version() -> str:
 
 
 def add_mim_extension() -> None:
-    """Ships configs/ and tools/ inside the package as ``mmpoolformer/.mim``
-    (links for editable installs, copies otherwise), the place where
-    mmengine resolves ``mmpoolformer::`` config paths."""
+    """Ships configs/, tools/ and model-index.yml inside the package as
+    ``mmpoolformer/.mim`` (links for editable installs, copies otherwise),
+    the place where mmengine resolves ``mmpoolformer::`` config paths."""
     editable = bool({'develop', 'editable_wheel'} & set(sys.argv))
     mim_dir = osp.join(ROOT, 'mmpoolformer', '.mim')
     os.makedirs(mim_dir, exist_ok=True)
-    for folder in MIM_FOLDERS:
-        src, dst = osp.join(ROOT, folder), osp.join(mim_dir, folder)
+    for item in MIM_ITEMS:
+        src, dst = osp.join(ROOT, item), osp.join(mim_dir, item)
         if osp.islink(dst) or osp.isfile(dst):
             os.remove(dst)
         elif osp.isdir(dst):
             shutil.rmtree(dst)
         if editable:
             os.symlink(osp.relpath(src, mim_dir), dst)
-        else:
+        elif osp.isdir(src):
             shutil.copytree(src, dst)
+        else:
+            shutil.copy2(src, dst)
 
 
 def requirements() -> list:

@@ -1,5 +1,5 @@
 """Checkpoint layouts, exact loading, and clear errors for bad files."""
-import os
+import logging
 import pickle
 
 import pytest
@@ -44,14 +44,28 @@ def assert_outputs_equal(model, expected, indices=(0, 1, 2, 3)):
         assert (a - expected[i]).abs().max().item() < 1e-5
 
 
+@pytest.fixture
+def log_lines():
+    """Messages that mmengine's current logger emits during the test."""
+    from mmengine.logging import MMLogger
+    lines = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    yield lines
+    logger.removeHandler(handler)
+
+
 def test_official_classification_layout_loads_and_reports_norms(
-        reference_s12, tmp_path, capfd):
+        reference_s12, tmp_path, log_lines):
     path = tmp_path / 'poolformer_s12.pth.tar'
     torch.save(official_classification(reference_s12), path)
     model = pretrained(path, out_indices=(3, ))
     assert_outputs_equal(model, reference_outputs(reference_s12), (3, ))
+    log_lines.clear()
     full = pretrained(path)
-    log = capfd.readouterr().out
+    log = '\n'.join(log_lines)
     assert log.count('output norms not in the checkpoint') == 1
     assert 'norm0.weight' in log and 'head.weight' in log
     expected = reference_outputs(reference_s12)
@@ -103,6 +117,18 @@ def test_timm_layout_loads_and_matches_timm_stages(tmp_path):
     for a, e in zip(stage_outputs, expected):
         assert (a - e).abs().max().item() < 1e-5
     assert torch.equal(model.norm3.weight, reference.head.norm.weight)
+
+
+def test_pretrained_argument_is_the_init_cfg_shortcut(reference_s12,
+                                                       tmp_path):
+    path = tmp_path / 'dense.pth'
+    torch.save(reference_s12.state_dict(), path)
+    model = PoolFormer('s12', pretrained=str(path))
+    assert model.init_cfg == dict(type='Pretrained', checkpoint=str(path))
+    model.init_weights()
+    assert_outputs_equal(model.eval(), reference_outputs(reference_s12))
+    with pytest.raises(ValueError, match='not both'):
+        PoolFormer('s12', pretrained=str(path), init_cfg=model.init_cfg)
 
 
 def test_own_layout_round_trips(tmp_path):

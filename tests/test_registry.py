@@ -57,6 +57,7 @@ USER_CONFIGS = {
                               allow_failed_imports=False)
         norm_cfg = dict(type='BN', requires_grad=True)
         model = dict(
+            pretrained=None,
             data_preprocessor=dict(size=(64, 64)),
             backbone=dict(_delete_=True, type='mmpoolformer.PoolFormer',
                           arch='s12'),

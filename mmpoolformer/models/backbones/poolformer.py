@@ -78,6 +78,9 @@ class PoolFormer(BaseModule):
             compute for memory. Defaults to False.
         img_size (int | tuple[int, int]): Input size, used only by the
             'spatial_mlp' mixer, whose weights depend on it. Defaults to 224.
+        pretrained (str, optional): Checkpoint path or URL, the same as
+            ``init_cfg=dict(type='Pretrained', checkpoint=pretrained)``; mmseg
+            segmentors pass their ``pretrained`` here. Defaults to None.
         init_cfg (dict | list[dict], optional): Initialisation config.
             Defaults to None.
     """
@@ -110,7 +113,13 @@ class PoolFormer(BaseModule):
                  norm_eval: bool = False,
                  with_cp: bool = False,
                  img_size: Union[int, Tuple[int, int]] = 224,
+                 pretrained: Optional[str] = None,
                  init_cfg: Optional[Union[Dict, List[Dict]]] = None) -> None:
+        if pretrained is not None:
+            if init_cfg is not None:
+                raise ValueError('give pretrained weights either as '
+                                 '"pretrained" or in "init_cfg", not both')
+            init_cfg = dict(type='Pretrained', checkpoint=pretrained)
         super().__init__(init_cfg=init_cfg)
         arch = self._parse_arch(arch)
         layers, embed_dims = arch['layers'], arch['embed_dims']
