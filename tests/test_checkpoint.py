@@ -157,6 +157,16 @@ def test_whole_detector_checkpoint_converts_backbone_and_keeps_the_rest(
     assert not any('network' in k for k in converted)
 
 
+def test_bare_official_checkpoint_converts_to_a_whole_classifier(
+        reference_s12):
+    state = official_classification(reference_s12)
+    converted = convert_state_dict(state)
+    assert torch.equal(converted['head.fc.weight'], state['head.weight'])
+    assert torch.equal(converted['backbone.norm3.bias'], state['norm.bias'])
+    assert all(k.startswith(('backbone.', 'head.fc.')) for k in converted)
+    assert len(converted) == len(state)
+
+
 def test_unknown_arch_names_the_valid_ones():
     with pytest.raises(ValueError, match=r"'s13'.*m36.*m48.*s12.*s24.*s36"):
         PoolFormer('s13')

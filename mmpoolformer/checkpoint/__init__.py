@@ -1,5 +1,5 @@
 from .convert import (convert_backbone_state_dict, convert_state_dict,
-                      detect_layout, split_backbone)
+                      detect_layout, is_foreign_layout, split_backbone)
 from .errors import CheckpointError
 from .pretrained import load_pretrained_backbone
 from .safe_load import (load_checkpoint_file, load_state_dict,
@@ -7,6 +7,6 @@ from .safe_load import (load_checkpoint_file, load_state_dict,
 
 __all__ = [
     'CheckpointError', 'convert_backbone_state_dict', 'convert_state_dict',
-    'detect_layout', 'load_checkpoint_file', 'load_pretrained_backbone',
+    'detect_layout', 'is_foreign_layout', 'load_checkpoint_file', 'load_pretrained_backbone',
     'load_state_dict', 'register_safe_checkpoint_loading', 'split_backbone'
 ]

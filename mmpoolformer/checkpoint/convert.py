@@ -142,20 +142,43 @@ def split_backbone(state_dict: StateDict,
     return backbone, rest
 
 
-def convert_state_dict(state_dict: StateDict) -> StateDict:
-    """Converts a backbone, classifier, detector or segmentor checkpoint.
+def _classifier_head(state_dict: StateDict, layout: str) -> StateDict:
+    """The linear classifier of a bare checkpoint, under mmpretrain's
+    ``LinearClsHead`` names (``head.fc.*``)."""
+    prefix = {'network': 'head.', 'timm': 'head.fc.'}.get(layout)
+    if prefix is None:
+        return {}
+    return {
+        f'head.fc.{k[len(prefix):]}': v
+        for k, v in state_dict.items()
+        if k.startswith(prefix) and k[len(prefix):] in ('weight', 'bias')
+    }
 
-    A whole model (keys under ``backbone.``, e.g. the official mmdet 2.x /
-    mmseg 0.x releases or mmpretrain classifiers) keeps every non-backbone
-    key as it is and gets its backbone part converted; a bare backbone
-    state dict (the official ImageNet ``.pth.tar``, timm) comes back as our
-    backbone keys.
+
+def is_foreign_layout(state_dict: StateDict) -> bool:
+    """Whether a checkpoint holds PoolFormer weights in another code base's
+    layout (official, mmpretrain or timm), bare or under ``backbone.``."""
+    backbone, _ = split_backbone(state_dict)
+    return detect_layout(backbone or state_dict) in ('network', 'timm')
+
+
+def convert_state_dict(state_dict: StateDict) -> StateDict:
+    """Converts a backbone, classifier, detector or segmentor checkpoint to
+    the whole-model names our configs use.
+
+    A whole model (keys under ``backbone.``: the official mmdet 2.x / mmseg
+    0.x releases, mmpretrain classifiers) keeps every other key as it is and
+    gets its backbone part converted. A bare checkpoint (the official
+    ImageNet ``.pth.tar``, timm) becomes ``backbone.*`` plus its linear
+    classifier as ``head.fc.*``, so it evaluates as an mmpretrain
+    ``ImageClassifier``.
 
     Raises:
         CheckpointError: no PoolFormer weights were recognised.
     """
     backbone, rest = split_backbone(state_dict)
     if not backbone:
-        return convert_backbone_state_dict(state_dict)
+        backbone = state_dict
+        rest = _classifier_head(state_dict, detect_layout(state_dict))
     converted = convert_backbone_state_dict(backbone)
     return {**{f'backbone.{k}': v for k, v in converted.items()}, **rest}

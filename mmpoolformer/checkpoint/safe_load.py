@@ -14,9 +14,10 @@ from typing import Any, Dict
 
 import numpy as np
 import torch
-from mmengine.logging import HistoryBuffer
+from mmengine.logging import HistoryBuffer, print_log
 from mmengine.runner import CheckpointLoader
 
+from .convert import convert_state_dict, is_foreign_layout
 from .errors import CheckpointError
 
 URL_PREFIXES = ('http://', 'https://')
@@ -103,7 +104,19 @@ def load_state_dict(filename: str,
 
 
 def _load_for_mmengine(filename: str, map_location: Any = None) -> Any:
-    return load_checkpoint_file(filename, map_location)
+    """mmengine's loader: safe, and converting official, mmpretrain and timm
+    PoolFormer layouts to ours, so that ``load_from`` and ``tools/test.py``
+    take those checkpoints as they are."""
+    checkpoint = load_checkpoint_file(filename, map_location)
+    state_dict = checkpoint.get('state_dict', checkpoint) \
+        if isinstance(checkpoint, dict) else None
+    if isinstance(state_dict, dict) and state_dict and all(
+            isinstance(v, torch.Tensor) for v in state_dict.values()) \
+            and is_foreign_layout(state_dict):
+        print_log(f'{filename}: converting its PoolFormer weights to '
+                  'mmpoolformer names', logger='current')
+        return dict(state_dict=convert_state_dict(state_dict))
+    return checkpoint
 
 
 def register_safe_checkpoint_loading() -> None:

@@ -1,0 +1,135 @@
+"""ImageNet-1k classifier configs: recipe, size, and exact evaluation of the
+official weights."""
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import ARCHS, mmpretrain_poolformer
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+from mmpoolformer import PoolFormer
+
+CONFIGS = Path(__file__).resolve().parents[1] / 'configs'
+PAPER = {  # top-1, params (M)
+    's12': (77.2, 11.9), 's24': (80.3, 21.4), 's36': (81.4, 30.9),
+    'm36': (82.1, 56.2), 'm48': (82.5, 73.5)
+}
+DROP_PATH = {'s12': 0.1, 's24': 0.1, 's36': 0.2, 'm36': 0.3, 'm48': 0.4}
+
+
+def build_classifier(cfg):
+    """Builds the model as mmengine's Runner does, with the config's
+    top-level data preprocessor."""
+    from mmpretrain.registry import MODELS
+    init_default_scope('mmpretrain')
+    model = cfg.model.copy()
+    model.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
+    return MODELS.build(model)
+
+
+def load(arch):
+    return Config.fromfile(str(CONFIGS / f'poolformer_{arch}_in1k.py'))
+
+
+@pytest.mark.parametrize('arch', ARCHS)
+def test_config_recipe_and_header(arch):
+    cfg = load(arch)
+    text = (CONFIGS / f'poolformer_{arch}_in1k.py').read_text()
+    assert f'top-1 {PAPER[arch][0]}' in text
+    backbone = cfg.model.backbone
+    assert backbone.type == 'mmpoolformer.PoolFormer'
+    assert backbone.arch == arch and backbone.out_indices == (3, )
+    assert backbone.drop_path_rate == DROP_PATH[arch]
+    assert cfg.train_cfg.max_epochs == 300
+    optimizer = cfg.optim_wrapper.optimizer
+    assert optimizer.type == 'AdamW' and optimizer.lr == 4e-3
+    assert optimizer.weight_decay == 0.05
+    assert cfg.auto_scale_lr.base_batch_size == 4096
+    assert cfg.train_dataloader.batch_size == 128
+    warmup, cosine = cfg.param_scheduler
+    assert warmup.type == 'LinearLR' and warmup.end == 5
+    assert cosine.type == 'CosineAnnealingLR' and cosine.begin == 5
+    assert cfg.model.head.loss.label_smooth_val == 0.1
+    augments = {a.type: a.alpha for a in cfg.model.train_cfg.augments}
+    assert augments == {'Mixup': 0.8, 'CutMix': 1.0}
+    steps = {s.type: s for s in cfg.train_dataloader.dataset.pipeline}
+    rand_augment = steps['RandAugment']
+    assert (rand_augment.magnitude_level, rand_augment.magnitude_std,
+            rand_augment.policies) == (9, 0.5, 'timm_increasing')
+    assert steps['RandomErasing'].erase_prob == 0.25
+    resize = cfg.test_dataloader.dataset.pipeline[1]
+    crop_ratio = 0.9 if arch.startswith('s') else 0.95
+    assert resize.scale == int(224 / crop_ratio)
+    assert resize.interpolation == 'bicubic'
+
+
+@pytest.mark.parametrize('arch', ARCHS)
+def test_logits_equal_official_weights_in_mmpretrain(arch, tmp_path):
+    """An official .pth.tar, given to mmengine's loader as tools/test.py does,
+    gives the logits of mmpretrain's PoolFormer + head with those weights."""
+    from mmengine.runner import load_checkpoint
+    reference = mmpretrain_poolformer(arch, seed=3)
+    channels = PoolFormer.arch_settings[arch]['embed_dims'][-1]
+    head = torch.nn.Linear(channels, 1000)
+    state = {k: v for k, v in reference.state_dict().items()
+             if not k.startswith('norm')}
+    state.update({f'norm.{k}': v for k, v in reference.norm6.state_dict()
+                  .items()})
+    state.update({f'head.{k}': v for k, v in head.state_dict().items()})
+    path = tmp_path / f'poolformer_{arch}.pth.tar'
+    torch.save(state, path)
+
+    classifier = build_classifier(load(arch))
+    load_checkpoint(classifier, str(path), strict=True)
+    classifier.eval()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        expected = head(reference(x)[-1].mean((2, 3)))
+        logits = classifier(x, mode='tensor')
+    assert logits.shape == (2, 1000)
+    assert (logits - expected).abs().max().item() < 1e-4
+
+
+@pytest.mark.parametrize('arch', ARCHS)
+def test_classifier_params_match_paper(arch):
+    classifier = build_classifier(load(arch))
+    params = sum(p.numel() for p in classifier.parameters()) / 1e6
+    assert params == pytest.approx(PAPER[arch][1], abs=0.05)
+
+
+ABLATIONS = sorted((CONFIGS / 'ablations').glob('*_in1k.py'))
+
+
+def test_ablation_configs_are_all_there():
+    names = {p.stem for p in ABLATIONS}
+    assert names == {
+        'poolformer_s12_pool5_in1k', 'poolformer_s12_pool7_in1k',
+        'poolformer_s12_pool9_in1k', 'poolformer_s12_layernorm_in1k',
+        'poolformer_s12_batchnorm_in1k', 'poolformer_s12_relu_in1k',
+        'poolformer_s12_silu_in1k', 'poolformer_s12_hybrid_attention_in1k',
+        'poolformer_s12_hybrid_spatial_mlp_in1k'
+    }
+
+
+@pytest.mark.parametrize('path', ABLATIONS, ids=lambda p: p.stem)
+def test_ablation_config_trains_a_step(path):
+    from mmengine.optim import build_optim_wrapper
+    from mmpretrain.structures import DataSample
+    cfg = Config.fromfile(str(path))
+    classifier = build_classifier(cfg)
+    classifier.init_weights()
+    size = 224 if 'spatial_mlp' in path.stem else 64
+    generator = torch.Generator().manual_seed(0)
+    data = dict(
+        inputs=[
+            torch.randint(0, 256, (3, size, size), dtype=torch.uint8,
+                          generator=generator) for _ in range(2)
+        ],
+        data_samples=[DataSample().set_gt_label(i) for i in (1, 7)])
+    optim_wrapper = build_optim_wrapper(classifier, cfg.optim_wrapper)
+    before = classifier.head.fc.weight.detach().clone()
+    classifier.train()
+    losses = classifier.train_step(data, optim_wrapper)
+    assert torch.isfinite(losses['loss'])
+    assert not torch.equal(before, classifier.head.fc.weight)
