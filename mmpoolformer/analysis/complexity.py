@@ -1,7 +1,8 @@
 """Parameter and MAC counts, the paper's way and in full.
 
 The paper counts MACs with fvcore over convolutions and linear layers (and
-the matrix products of attention); norms, pooling and element-wise work are
+the matrix products of attention); we use mmengine's copy of fvcore's
+counter; norms, pooling and element-wise work are
 left out. ``macs_full`` adds them: norms, pooling windows and each
 element-wise op count one MAC per element they touch (pooling: one per
 window element).
@@ -10,8 +11,8 @@ from functools import reduce
 from operator import mul
 from typing import Any, Dict, Sequence
 
-import torch
 import torch.nn as nn
+from mmengine.analysis import FlopAnalyzer
 
 PAPER_OPS = ('aten::_convolution', 'aten::addmm', 'aten::linear',
              'aten::matmul', 'aten::bmm', 'aten::einsum',
@@ -49,7 +50,7 @@ def _pool_macs(inputs: Sequence[Any], outputs: Sequence[Any]) -> int:
 
 def count_complexity(model: nn.Module,
                      inputs: Any) -> Dict[str, Any]:
-    """Counts parameters and MACs of ``model(*inputs)`` with fvcore.
+    """Counts parameters and MACs of ``model(*inputs)``.
 
     Args:
         model (nn.Module): The model, in eval mode.
@@ -61,9 +62,7 @@ def count_complexity(model: nn.Module,
         pooling and element-wise ops); ``by_operator`` (the full count by
         operator).
     """
-    from fvcore.nn import FlopCountAnalysis
-
-    analysis = FlopCountAnalysis(model, inputs)
+    analysis = FlopAnalyzer(model, inputs)
     analysis.set_op_handle('aten::scaled_dot_product_attention',
                            _attention_macs)
     for op in NORM_OPS:
