@@ -9,8 +9,8 @@ from torch.utils.checkpoint import checkpoint
 
 from mmpoolformer.checkpoint import load_pretrained_backbone
 from mmpoolformer.registry import MODELS
-from ..layers import (MetaFormerBlock, PatchEmbed, build_act,
-                      build_norm, build_token_mixer)
+from ..layers import (FusedPoolFormerBlock, MetaFormerBlock, PatchEmbed,
+                      build_act, build_norm, build_token_mixer)
 
 StrOrStages = Union[str, Sequence[str]]
 
@@ -76,6 +76,10 @@ class PoolFormer(BaseModule):
             Defaults to False.
         with_cp (bool): Gradient checkpointing of every block, trading
             compute for memory. Defaults to False.
+        channels_last (bool): Run in the channels-last memory format, which
+            makes CPU (oneDNN) and GPU convolutions and pooling faster.
+            Outputs are equal; they come back channels-last. Defaults to
+            False.
         img_size (int | tuple[int, int]): Input size, used only by the
             'spatial_mlp' mixer, whose weights depend on it. Defaults to 224.
         pretrained (str, optional): Checkpoint path or URL, the same as
@@ -112,6 +116,7 @@ class PoolFormer(BaseModule):
                  frozen_stages: int = -1,
                  norm_eval: bool = False,
                  with_cp: bool = False,
+                 channels_last: bool = False,
                  img_size: Union[int, Tuple[int, int]] = 224,
                  pretrained: Optional[str] = None,
                  init_cfg: Optional[Union[Dict, List[Dict]]] = None) -> None:
@@ -140,6 +145,8 @@ class PoolFormer(BaseModule):
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
         self.with_cp = with_cp
+        self.channels_last = channels_last
+        self.fused = False
         img_h, img_w = (img_size, img_size) if isinstance(img_size, int) \
             else img_size
 
@@ -174,6 +181,8 @@ class PoolFormer(BaseModule):
         for i in self.out_indices:
             self.add_module(f'norm{i}', build_norm(norms[i], embed_dims[i]))
         self._freeze_stages()
+        if channels_last:
+            self.to(memory_format=torch.channels_last)
 
     @property
     def out_channels(self) -> List[int]:
@@ -254,6 +263,9 @@ class PoolFormer(BaseModule):
     def train(self, mode: bool = True) -> 'PoolFormer':
         """Sets the mode, keeping frozen stages (and BN with norm_eval) in
         eval mode."""
+        if mode and self.fused:
+            raise RuntimeError('a fused PoolFormer is for inference only: '
+                               'build a new one to train')
         super().train(mode)
         self._freeze_stages()
         if mode and self.norm_eval:
@@ -274,6 +286,27 @@ class PoolFormer(BaseModule):
         else:
             super().init_weights()
 
+    @torch.no_grad()
+    def fuse(self) -> 'PoolFormer':
+        """Folds norm affines and layer scales of every pooling block with
+        GroupNorm into its convolutions, for inference; outputs stay equal
+        (to float rounding). Other blocks are kept as they are.
+
+        Returns:
+            PoolFormer: ``self``, in eval mode and inference-only.
+        """
+        self.eval()
+        for stage in self.stages:
+            stage.blocks = nn.Sequential(*[
+                FusedPoolFormerBlock.from_block(block)
+                if FusedPoolFormerBlock.can_fuse(block) else block
+                for block in stage.blocks
+            ])
+        if self.channels_last:
+            self.to(memory_format=torch.channels_last)
+        self.fused = True
+        return self
+
     def _run_blocks(self, blocks: nn.Sequential,
                     x: torch.Tensor) -> torch.Tensor:
         if self.with_cp and x.requires_grad:
@@ -284,6 +317,8 @@ class PoolFormer(BaseModule):
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Returns the normed outputs of the stages in ``out_indices``."""
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         x = self.patch_embed(x)
         outs = []
         for i, stage in enumerate(self.stages):

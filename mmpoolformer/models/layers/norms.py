@@ -4,10 +4,28 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+def normalize_per_sample(x: torch.Tensor, eps: float) -> torch.Tensor:
+    """GroupNorm with one group and no affine, fast in both memory formats.
+
+    One group normalises all of a sample's values, which is a LayerNorm over
+    the flattened sample; flattening in memory order keeps it a view, where
+    ``F.group_norm`` is about twice as slow on channels-last tensors on CPU.
+    """
+    n, c, h, w = x.shape
+    if x.is_contiguous() or not x.is_contiguous(
+            memory_format=torch.channels_last):
+        flat = x.reshape(n, -1)
+        return F.layer_norm(flat, flat.shape[1:], eps=eps).view(n, c, h, w)
+    flat = x.permute(0, 2, 3, 1).reshape(n, -1)
+    out = F.layer_norm(flat, flat.shape[1:], eps=eps)
+    return out.view(n, h, w, c).permute(0, 3, 1, 2)
+
+
 class GroupNorm1(nn.GroupNorm):
     """GroupNorm with a single group: normalises over (C, H, W) per sample.
 
-    This is the norm of the official PoolFormer.
+    This is the norm of the official PoolFormer. Channels-last inputs take
+    :func:`normalize_per_sample`.
 
     Args:
         num_channels (int): Number of channels.
@@ -16,6 +34,13 @@ class GroupNorm1(nn.GroupNorm):
 
     def __init__(self, num_channels: int, eps: float = 1e-5) -> None:
         super().__init__(1, num_channels, eps=eps)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.is_contiguous():
+            return super().forward(x)
+        return torch.addcmul(self.bias[:, None, None],
+                             normalize_per_sample(x, self.eps),
+                             self.weight[:, None, None])
 
 
 class LayerNorm2d(nn.LayerNorm):

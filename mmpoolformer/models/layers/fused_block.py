@@ -1,0 +1,69 @@
+"""An inference-only PoolFormer block with its affine parts folded away."""
+import torch
+import torch.nn as nn
+
+from .metaformer_block import MetaFormerBlock
+from .norms import GroupNorm1, normalize_per_sample
+from .token_mixers import Pooling
+
+
+class FusedPoolFormerBlock(nn.Module):
+    """A pooling block whose norm affines and layer scales are folded.
+
+    With ``count_include_pad=False`` pooling keeps per-channel constants, so
+    ``pool(g * y + b) - (g * y + b)`` equals ``g * (pool(y) - y)``: the token
+    mixer branch needs the normalised ``y`` without affine and one
+    per-channel scale (layer scale times norm weight); the norm's shift
+    vanishes. The MLP branch folds the second norm's affine into ``fc1`` and
+    the layer scale into ``fc2``. Two element-wise passes fewer a block.
+
+    Args:
+        pool (nn.AvgPool2d): The pooling of the original mixer.
+        mixer_scale (Tensor): ``layer_scale_1 * norm1.weight``, shape (C, ).
+        eps (tuple[float, float]): The two norms' eps.
+        fc1 (nn.Conv2d): ``mlp.fc1`` with ``norm2``'s affine folded in.
+        act (nn.Module): The MLP activation.
+        fc2 (nn.Conv2d): ``mlp.fc2`` with ``layer_scale_2`` folded in.
+    """
+
+    def __init__(self, pool: nn.AvgPool2d, mixer_scale: torch.Tensor,
+                 eps: tuple, fc1: nn.Conv2d, act: nn.Module,
+                 fc2: nn.Conv2d) -> None:
+        super().__init__()
+        self.pool = pool
+        self.register_buffer('mixer_scale', mixer_scale[:, None, None])
+        self.eps1, self.eps2 = eps
+        self.fc1, self.act, self.fc2 = fc1, act, fc2
+
+    @staticmethod
+    def can_fuse(block: nn.Module) -> bool:
+        """Whether ``block`` is a pooling block with one-group GroupNorms."""
+        return isinstance(block, MetaFormerBlock) and isinstance(
+            block.token_mixer, Pooling) and isinstance(
+                block.norm1, GroupNorm1) and isinstance(
+                    block.norm2, GroupNorm1)
+
+    @classmethod
+    @torch.no_grad()
+    def from_block(cls, block: MetaFormerBlock) -> 'FusedPoolFormerBlock':
+        """Folds a trained (eval-mode) block."""
+        mlp = block.mlp
+        fc1 = nn.Conv2d(mlp.fc1.in_channels, mlp.fc1.out_channels, 1)
+        weight1 = mlp.fc1.weight[:, :, 0, 0]
+        fc1.weight.copy_(mlp.fc1.weight * block.norm2.weight[None, :, None,
+                                                              None])
+        fc1.bias.copy_(mlp.fc1.bias + weight1 @ block.norm2.bias)
+        fc2 = nn.Conv2d(mlp.fc2.in_channels, mlp.fc2.out_channels, 1)
+        scale2 = block.layer_scale_2
+        fc2.weight.copy_(mlp.fc2.weight * scale2[:, None, None, None])
+        fc2.bias.copy_(mlp.fc2.bias * scale2)
+        fused = cls(block.token_mixer.pool,
+                    (block.layer_scale_1 * block.norm1.weight).clone(),
+                    (block.norm1.eps, block.norm2.eps), fc1, mlp.act, fc2)
+        return fused.to(block.layer_scale_1.device)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = normalize_per_sample(x, self.eps1)
+        x = torch.addcmul(x, self.pool(y) - y, self.mixer_scale)
+        y = normalize_per_sample(x, self.eps2)
+        return x + self.fc2(self.act(self.fc1(y)))

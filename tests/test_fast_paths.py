@@ -1,0 +1,83 @@
+"""Inference fusion, channels-last and torch.compile give the same numbers
+(within 1e-4, float reassociation; the issue's bound)."""
+import pytest
+import torch
+from conftest import randomize_
+
+from mmpoolformer import PoolFormer
+from mmpoolformer.models.layers import FusedPoolFormerBlock, MetaFormerBlock
+
+X = torch.randn(2, 3, 97, 131)
+
+
+def twin(source, **kwargs):
+    model = PoolFormer('s12', **kwargs)
+    model.load_state_dict(source.state_dict())
+    return model
+
+
+@pytest.fixture(scope='module')
+def plain():
+    return randomize_(PoolFormer('s12'), seed=5).eval()
+
+
+def assert_same(outs, expected, atol=1e-4):
+    assert len(outs) == len(expected)
+    for a, e in zip(outs, expected):
+        assert a.shape == e.shape
+        assert (a - e).abs().max().item() < atol
+
+
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_fused_equals_unfused(plain, channels_last):
+    fused = twin(plain, channels_last=channels_last).fuse()
+    blocks = [b for s in fused.stages for b in s.blocks]
+    assert len(blocks) == 12
+    assert all(isinstance(b, FusedPoolFormerBlock) for b in blocks)
+    with torch.no_grad():
+        assert_same(fused(X), plain(X))
+
+
+def test_fuse_keeps_blocks_it_cannot_fold():
+    model = randomize_(
+        PoolFormer('s12', token_mixer=('pooling', 'pooling', 'attention',
+                                       'attention'), norm=('gn', 'ln', 'gn',
+                                                           'gn'))).eval()
+    with torch.no_grad():
+        expected = model(X)
+        model.fuse()
+        assert_same(model(X), expected)
+    kinds = [type(s.blocks[0]) for s in model.stages]
+    assert kinds == [FusedPoolFormerBlock, MetaFormerBlock, MetaFormerBlock,
+                     MetaFormerBlock]
+
+
+def test_fused_model_refuses_to_train(plain):
+    fused = twin(plain).fuse()
+    with pytest.raises(RuntimeError, match='inference only'):
+        fused.train()
+
+
+def test_channels_last_gives_same_outputs_and_gradients(plain):
+    fast = twin(plain, channels_last=True).train()
+    slow = twin(plain).train()
+    grads = []
+    for model in (slow, fast):
+        outs = model(X)
+        sum(o.square().mean() for o in outs).backward()
+        grads.append({n: p.grad for n, p in model.named_parameters()})
+    assert fast(X)[0].is_contiguous(memory_format=torch.channels_last)
+    for name, grad in grads[0].items():
+        assert torch.allclose(grad, grads[1][name], atol=1e-5, rtol=1e-4), \
+            name
+
+
+def test_compiles_without_graph_breaks(plain):
+    import torch._dynamo
+    torch._dynamo.reset()
+    explanation = torch._dynamo.explain(plain)(X)
+    assert explanation.graph_break_count == 0
+    assert explanation.graph_count == 1
+    compiled = torch.compile(plain, backend='aot_eager')
+    with torch.no_grad():
+        assert_same(compiled(X), plain(X))
