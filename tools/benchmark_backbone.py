@@ -1,0 +1,260 @@
+"""Times our PoolFormer against mmpretrain's (the official layout) and timm's,
+with identical weights, in one process.
+
+Runs are interleaved (each repeat times every implementation once, in
+rotating order) and medians reported, so that load on the machine hits all
+implementations alike. Also reports the max abs difference of the outputs
+against mmpretrain and, in child processes, the peak memory of a training
+step with and without gradient checkpointing. Writes a Markdown table and a
+PNG plot.
+
+Example::
+
+    python tools/benchmark_backbone.py --archs s12 m36 --repeats 7
+"""
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+import mmpoolformer
+from mmpoolformer.checkpoint import convert_backbone_state_dict
+
+MODES = {
+    # name: (batch, height, width, training)
+    'infer 224 b8': (8, 224, 224, False),
+    'infer 800x1216 b1': (1, 800, 1216, False),
+    'train 224 b8': (8, 224, 224, True),
+}
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--archs', nargs='+', default=['s12'])
+    parser.add_argument('--modes', nargs='+', default=list(MODES),
+                        choices=list(MODES))
+    parser.add_argument('--repeats', type=int, default=7)
+    parser.add_argument('--threads', type=int, default=None,
+                        help='torch threads (default: torch\'s choice)')
+    parser.add_argument('--memory-size', type=int, default=512,
+                        help='image size of the peak-memory training step')
+    parser.add_argument('--out-dir', default='work_dirs/benchmark_backbone')
+    parser.add_argument('--peak-memory-child', nargs=3,
+                        metavar=('ARCH', 'WITH_CP', 'SIZE'),
+                        help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def random_official_weights(arch):
+    """Random, non-trivial weights in the official layout (mmpretrain's)."""
+    from mmpretrain.models.backbones import PoolFormer as Reference
+    reference = Reference(arch=arch, out_indices=(6, ))
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for name, param in reference.named_parameters():
+            if 'layer_scale' in name:
+                param.copy_(torch.rand(param.shape, generator=generator))
+            else:
+                param.add_(torch.randn(param.shape, generator=generator) *
+                           0.02)
+    return reference
+
+
+def build_implementations(arch, training):
+    """Returns {name: (model, forward returning the last-stage tensor)}."""
+    reference = random_official_weights(arch)
+    state = reference.state_dict()
+    implementations = {'mmpretrain': (reference, lambda x: reference(x)[-1])}
+
+    def ours(**kwargs):
+        model = mmpoolformer.PoolFormer(arch, out_indices=(3, ), **kwargs)
+        model.load_state_dict(
+            {k: v
+             for k, v in convert_backbone_state_dict(state).items()
+             if k in model.state_dict()},
+            strict=True)
+        return model
+
+    plain = ours()
+    implementations['ours (plain)'] = (plain, lambda x: plain(x)[0])
+    fast = ours(channels_last=True)
+    if not training:
+        fast.fuse()
+    implementations['ours (fast)'] = (fast, lambda x: fast(x)[0])
+    try:
+        import timm
+        from timm.models.metaformer import checkpoint_filter_fn
+    except ImportError:
+        return implementations
+    timm_model = timm.create_model(f'poolformer_{arch}', pretrained=False)
+    official = {k: v for k, v in state.items() if not k.startswith('norm')}
+    official.update({f'norm.{k}': v for k, v in reference.norm6.state_dict()
+                     .items()})
+    official.update({f'head.{k}': v for k, v in
+                     timm_model.head.fc.state_dict().items()})
+    timm_model.load_state_dict(checkpoint_filter_fn(official, timm_model))
+    # timm applies its output norm after pooling; compare stage outputs
+    # normed by the same (official) final norm instead.
+    implementations['timm'] = (
+        timm_model, lambda x: reference.norm6(timm_model.forward_features(x)))
+    return implementations
+
+
+def time_once(forward, x, training):
+    start = time.perf_counter()
+    if training:
+        forward(x).float().mean().backward()
+    else:
+        with torch.no_grad():
+            forward(x)
+    return time.perf_counter() - start
+
+
+def benchmark(arch, mode, repeats):
+    batch, height, width, training = MODES[mode]
+    implementations = build_implementations(arch, training)
+    for model, _ in implementations.values():
+        model.train(training)
+    x = torch.randn(batch, 3, height, width)
+    with torch.no_grad():
+        expected = implementations['mmpretrain'][1](x)
+        diffs = {
+            name: (forward(x) - expected).abs().max().item()
+            for name, (_, forward) in implementations.items()
+        }
+    names = list(implementations)
+    for name in names:  # warm-up
+        time_once(implementations[name][1], x, training)
+    times = {name: [] for name in names}
+    for r in range(repeats):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            times[name].append(time_once(implementations[name][1], x,
+                                         training))
+    reference = statistics.median(times['mmpretrain'])
+    rows = []
+    for name in names:
+        median = statistics.median(times[name])
+        rows.append(
+            dict(arch=arch, mode=mode, impl=name, median_s=median,
+                 images_per_s=batch / median, speedup=reference / median,
+                 max_abs_diff=diffs[name]))
+    return rows
+
+
+def _status_kb(field):
+    for line in Path('/proc/self/status').read_text().splitlines():
+        if line.startswith(field + ':'):
+            return int(line.split()[1])
+    raise RuntimeError(f'no {field} in /proc/self/status')
+
+
+def peak_memory_child(arch, with_cp, size):
+    """Prints how far a training step raises the resident memory above
+    what the model and input already hold (Linux: resets the high-water
+    mark through /proc/self/clear_refs first)."""
+    model = mmpoolformer.PoolFormer(
+        arch, with_cp=with_cp == 'True').train()
+    x = torch.randn(2, 3, int(size), int(size))
+    before = _status_kb('VmRSS')
+    Path('/proc/self/clear_refs').write_text('5')
+    sum(o.mean() for o in model(x)).backward()
+    print(json.dumps(dict(peak_mb=(_status_kb('VmHWM') - before) / 1024)))
+
+
+def peak_memory(arch, size):
+    result = {}
+    for with_cp in (False, True):
+        out = subprocess.run([
+            sys.executable, __file__, '--peak-memory-child', arch,
+            str(with_cp), str(size)
+        ], capture_output=True, text=True, check=True).stdout
+        result[with_cp] = json.loads(out.strip().splitlines()[-1])['peak_mb']
+    return result
+
+
+def write_report(rows, memory, out_dir, args):
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lines = [
+        f'Machine: {torch.get_num_threads()} torch threads, torch '
+        f'{torch.__version__}, fp32, {args.repeats} interleaved repeats '
+        '(medians).', '',
+        '| arch | mode | implementation | median s | images/s | '
+        'vs mmpretrain | max abs diff |', '|---|---|---|---|---|---|---|'
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['arch']} | {r['mode']} | {r['impl']} | "
+            f"{r['median_s']:.3f} | {r['images_per_s']:.2f} | "
+            f"{r['speedup']:.2f}x | {r['max_abs_diff']:.1e} |")
+    lines += [
+        '', f'Peak memory of a training step, batch 2 at '
+        f'{args.memory_size}x{args.memory_size}:', '',
+        '| arch | with_cp=False | with_cp=True | ratio |', '|---|---|---|---|'
+    ]
+    for arch, m in memory.items():
+        lines.append(f'| {arch} | {m[False]:.0f} MB | {m[True]:.0f} MB | '
+                     f'{m[True] / m[False]:.2f} |')
+    table = '\n'.join(lines) + '\n'
+    (out_dir / 'benchmark.md').write_text(table)
+    (out_dir / 'benchmark.json').write_text(
+        json.dumps(dict(rows=rows, memory=memory), indent=2))
+    plot(rows, out_dir / 'throughput.png')
+    return table
+
+
+def plot(rows, path):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    groups = sorted({(r['arch'], r['mode']) for r in rows},
+                    key=lambda g: (g[0], list(MODES).index(g[1])))
+    impls = list(dict.fromkeys(r['impl'] for r in rows))
+    width = 0.8 / len(impls)
+    fig, ax = plt.subplots(figsize=(2 + 2.2 * len(groups), 4))
+    for i, impl in enumerate(impls):
+        values = [
+            next((r['images_per_s'] for r in rows
+                  if (r['arch'], r['mode'], r['impl']) == (*g, impl)), 0)
+            for g in groups
+        ]
+        ax.bar([j + i * width for j in range(len(groups))], values, width,
+               label=impl)
+    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(groups))])
+    ax.set_xticklabels([f'{a}\n{m}' for a, m in groups])
+    ax.set_ylabel('images / s (higher is better)')
+    ax.set_title('PoolFormer backbone throughput, same weights')
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def main():
+    args = parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.peak_memory_child:
+        peak_memory_child(*args.peak_memory_child)
+        return
+    rows = []
+    for arch in args.archs:
+        for mode in args.modes:
+            rows += benchmark(arch, mode, args.repeats)
+            print(f'{arch} {mode}: ' + ', '.join(
+                f"{r['impl']} {r['images_per_s']:.2f} img/s "
+                f"({r['speedup']:.2f}x)" for r in rows
+                if (r['arch'], r['mode']) == (arch, mode)), flush=True)
+    memory = {arch: peak_memory(arch, args.memory_size)
+              for arch in args.archs}
+    out_dir = Path(args.out_dir)
+    print(write_report(rows, memory, out_dir, args))
+    print(f'report: {out_dir / "benchmark.md"}, plot: '
+          f'{out_dir / "throughput.png"}')
+
+
+if __name__ == '__main__':
+    main()
