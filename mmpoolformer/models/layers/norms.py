@@ -4,6 +4,16 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+def _explicit_normalize(x: torch.Tensor, eps: float) -> torch.Tensor:
+    """Per-sample normalisation in elementary ops, for ONNX export: runtimes
+    that mishandle the InstanceNormalization that GroupNorm exports to (a
+    known TensorRT issue with one group) still compute it right."""
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    centered = x - mean
+    var = (centered * centered).mean(dim=(1, 2, 3), keepdim=True)
+    return centered / torch.sqrt(var + eps)
+
+
 def normalize_per_sample(x: torch.Tensor, eps: float) -> torch.Tensor:
     """GroupNorm with one group and no affine, fast in both memory formats.
 
@@ -11,6 +21,8 @@ def normalize_per_sample(x: torch.Tensor, eps: float) -> torch.Tensor:
     the flattened sample; flattening in memory order keeps it a view, where
     ``F.group_norm`` is about twice as slow on channels-last tensors on CPU.
     """
+    if torch.onnx.is_in_onnx_export():
+        return _explicit_normalize(x, eps)
     n, c, h, w = x.shape
     if x.is_contiguous() or not x.is_contiguous(
             memory_format=torch.channels_last):
@@ -36,7 +48,7 @@ class GroupNorm1(nn.GroupNorm):
         super().__init__(1, num_channels, eps=eps)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.is_contiguous():
+        if x.is_contiguous() and not torch.onnx.is_in_onnx_export():
             return super().forward(x)
         return torch.addcmul(self.bias[:, None, None],
                              normalize_per_sample(x, self.eps),

@@ -1,0 +1,55 @@
+"""ONNX export of the backbone and of a segmentor, checked in onnxruntime."""
+import pytest
+import torch
+from conftest import randomize_
+
+from mmpoolformer import PoolFormer
+from mmpoolformer.deploy import check_onnx, export_onnx
+
+pytest.importorskip('onnxruntime')
+
+
+@pytest.mark.parametrize('fused', [False, True])
+def test_backbone_round_trip_without_instance_norm(tmp_path, fused):
+    model = randomize_(PoolFormer('s12'), seed=2).eval()
+    if fused:
+        model.fuse()
+    path = export_onnx(model, torch.randn(1, 3, 96, 128),
+                       str(tmp_path / 'backbone.onnx'),
+                       output_names=[f'stage{i}' for i in range(4)])
+    # Another batch and size than the export example: axes are dynamic.
+    diff, ops = check_onnx(path, model, torch.randn(2, 3, 64, 160))
+    assert diff < 1e-4
+    assert 'InstanceNormalization' not in ops
+    assert 'GroupNormalization' not in ops
+    assert {'Conv', 'AveragePool', 'ReduceMean'} <= set(ops)
+
+
+def test_segmentor_round_trip(tmp_path):
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import MODELS
+    init_default_scope('mmseg')
+    segmentor = MODELS.build(
+        dict(type='EncoderDecoder',
+             backbone=dict(type='mmpoolformer.PoolFormer', arch='s12'),
+             neck=dict(type='FPN', in_channels=[64, 128, 320, 512],
+                       out_channels=64, num_outs=4),
+             decode_head=dict(type='FPNHead', in_channels=[64] * 4,
+                              in_index=[0, 1, 2, 3],
+                              feature_strides=[4, 8, 16, 32], channels=32,
+                              num_classes=5, norm_cfg=dict(type='BN')),
+             test_cfg=dict(mode='whole'))).eval()
+
+    class Logits(torch.nn.Module):
+
+        def __init__(self):
+            super().__init__()
+            self.segmentor = segmentor
+
+        def forward(self, x):
+            return self.segmentor(x, mode='tensor')
+
+    path = export_onnx(Logits().eval(), torch.randn(1, 3, 96, 64),
+                       str(tmp_path / 'segmentor.onnx'), dynamic=False)
+    diff, _ = check_onnx(path, Logits().eval(), torch.randn(1, 3, 96, 64))
+    assert diff < 1e-4
