@@ -53,3 +53,25 @@ def test_segmentor_round_trip(tmp_path):
                        str(tmp_path / 'segmentor.onnx'), dynamic=False)
     diff, _ = check_onnx(path, Logits().eval(), torch.randn(1, 3, 96, 64))
     assert diff < 1e-4
+
+
+def test_export_tool_checks_the_segmentor_it_writes(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    checkpoint = tmp_path / 'fpn.pth'
+    backbone = randomize_(PoolFormer('s12'), seed=4).state_dict()
+    torch.save({'state_dict': {f'backbone.{k}': v
+                               for k, v in backbone.items()}}, checkpoint)
+    out = tmp_path / 'fpn.onnx'
+    result = subprocess.run([
+        sys.executable,
+        str(root / 'tools/deploy/export_onnx.py'),
+        str(root / 'configs/fpn_poolformer_s12_ade20k_40k.py'),
+        str(checkpoint), '--whole', '--shape', '64', '--out', str(out)
+    ], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert out.is_file()
+    diff = float(result.stdout.split('max abs diff ')[1].split()[0])
+    assert diff < 1e-3
