@@ -133,3 +133,39 @@ def test_ablation_config_trains_a_step(path):
     losses = classifier.train_step(data, optim_wrapper)
     assert torch.isfinite(losses['loss'])
     assert not torch.equal(before, classifier.head.fc.weight)
+
+
+def test_demo_classifier_trains_and_tests_through_the_tools(tmp_path):
+    """tools/train.py and tools/test.py on the ImageFolder split of the demo
+    data, unchanged: a real (two-iteration) round trip."""
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+    root = CONFIGS.parent
+    spec = importlib.util.spec_from_file_location(
+        'make_demo_data', root / 'tools' / 'make_demo_data.py')
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    generator.generate(str(tmp_path / 'data' / 'demo'), num_train=8,
+                       num_val=6, img_size=64)
+    config = str(CONFIGS / 'demo' / 'poolformer_s12_demo_cls.py')
+    env = dict(os.environ, PYTHONPATH=str(root))
+
+    def run(*args):
+        proc = subprocess.run([sys.executable, *map(str, args)],
+                              cwd=tmp_path, env=env, text=True,
+                              stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+        assert proc.returncode == 0, proc.stdout[-4000:]
+        return proc.stdout
+
+    work_dir = tmp_path / 'work_dir'
+    run(root / 'tools' / 'train.py', config, '--work-dir', work_dir,
+        '--cfg-options', 'train_cfg.max_iters=2',
+        'train_dataloader.batch_size=4')
+    checkpoint = (work_dir / 'last_checkpoint').read_text().strip()
+    output = run(root / 'tools' / 'test.py', config, checkpoint,
+                 '--work-dir', work_dir)
+    metrics = [line for line in output.splitlines() if '(test)' in line]
+    assert any('accuracy/top1: ' in line for line in metrics), output[-3000:]

@@ -1,0 +1,70 @@
+# PoolFormer-S12 classifier trained from scratch on the one-shape images of
+# tools/make_demo_data.py (data/demo/cls, ImageFolder layout, 3 classes): the
+# ImageNet config with the demo data, 64 px crops and a 300-iteration
+# schedule (shorten it with --cfg-options train_cfg.max_iters=N).
+_base_ = '../poolformer_s12_in1k.py'
+
+data_root = 'data/demo/cls'
+max_iters = 300
+warmup_iters = 30
+
+model = dict(
+    backbone=dict(drop_path_rate=0.),
+    head=dict(num_classes=3),
+    train_cfg=dict(_delete_=True))
+data_preprocessor = dict(num_classes=3)
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomResizedCrop', scale=64, crop_ratio_range=(0.6, 1.0),
+         backend='pillow', interpolation='bicubic'),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='ResizeEdge', scale=64, edge='short', backend='pillow',
+         interpolation='bicubic'),
+    dict(type='PackInputs'),
+]
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=1,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        _delete_=True,
+        type='CustomDataset',
+        data_root=data_root,
+        data_prefix=dict(img_path='train'),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=16,
+    num_workers=1,
+    dataset=dict(
+        _delete_=True,
+        type='CustomDataset',
+        data_root=data_root,
+        data_prefix=dict(img_path='val'),
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='Accuracy', topk=(1, ))
+test_evaluator = val_evaluator
+
+optim_wrapper = dict(optimizer=dict(lr=2e-3))
+auto_scale_lr = dict(enable=False)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
+         end=warmup_iters),
+    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=False,
+         begin=warmup_iters, end=max_iters),
+]
+train_cfg = dict(
+    _delete_=True,
+    type='IterBasedTrainLoop',
+    max_iters=max_iters,
+    val_interval=max_iters)
+default_hooks = dict(
+    logger=dict(interval=10),
+    checkpoint=dict(by_epoch=False, interval=-1, max_keep_ckpts=1))
+log_processor = dict(by_epoch=False)
+randomness = dict(seed=0)
