@@ -81,3 +81,20 @@ def test_compiles_without_graph_breaks(plain):
     compiled = torch.compile(plain, backend='aot_eager')
     with torch.no_grad():
         assert_same(compiled(X), plain(X))
+
+
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_bf16_autocast_keeps_norms_in_fp32_and_stays_finite(
+        plain, channels_last):
+    model = twin(plain, channels_last=channels_last).train()
+    x = torch.randn(2, 3, 96, 96)
+    with torch.no_grad():
+        expected = plain(x)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        outs = model(x)
+    sum(o.mean() for o in outs).backward()
+    for out, ref in zip(outs, expected):
+        # The output norms ran in fp32, as autocast keeps norms there.
+        assert out.dtype == torch.float32
+        assert ((out - ref).abs().max() / ref.abs().max()).item() < 0.03
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters())
