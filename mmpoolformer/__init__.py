@@ -1,11 +1,13 @@
 """PoolFormer / MetaFormer backbones for the OpenMMLab 2.x libraries."""
-from .checkpoint import register_safe_checkpoint_loading
+from .checkpoint import (register_atomic_saving,
+                         register_safe_checkpoint_loading)
 from .config_package import register_config_package
 from .models import PoolFormer
 from .registry import MODELS
 from .version import __version__
 
 register_safe_checkpoint_loading()
+register_atomic_saving()
 register_config_package()
 
 __all__ = ['MODELS', 'PoolFormer', '__version__']

@@ -1,0 +1,48 @@
+"""Atomic local writes for mmengine, so that no checkpoint is ever left
+truncated.
+
+mmengine saves a checkpoint by writing its bytes straight into the target
+file; a process killed during that write leaves a truncated file under the
+final name. The backend here writes to a temporary file in the same folder,
+flushes it to disk and renames it over the target: the file is either the
+old one or the complete new one. ``CheckpointHook`` writes ``last_checkpoint``
+only after the save returns, so it never points at a partial file.
+"""
+import os
+import os.path as osp
+import tempfile
+from pathlib import Path
+from typing import Union
+
+from mmengine.fileio.backends import LocalBackend, register_backend
+
+
+class AtomicLocalBackend(LocalBackend):
+    """mmengine's local backend with atomic ``put`` and ``put_text``."""
+
+    def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
+        folder = osp.dirname(osp.abspath(filepath))
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp_path = tempfile.mkstemp(
+            prefix=f'.{osp.basename(filepath)}.', suffix='.tmp', dir=folder)
+        try:
+            with os.fdopen(fd, 'wb') as f:
+                f.write(obj)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp_path, filepath)
+        except BaseException:
+            if osp.exists(tmp_path):
+                os.remove(tmp_path)
+            raise
+
+    def put_text(self,
+                 obj: str,
+                 filepath: Union[str, Path],
+                 encoding: str = 'utf-8') -> None:
+        self.put(obj.encode(encoding), filepath)
+
+
+def register_atomic_saving() -> None:
+    """Makes mmengine's local file writes (checkpoints among them) atomic."""
+    register_backend('local', AtomicLocalBackend, force=True, prefixes='')
