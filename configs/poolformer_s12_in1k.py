@@ -22,8 +22,8 @@ model = dict(
         type='LinearClsHead',
         num_classes=1000,
         in_channels=512,
-        loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1,
-                  mode='original'),
+        loss=dict(
+            type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),
         init_cfg=dict(type='TruncNormal', layer='Linear', std=.02, bias=0.)),
     train_cfg=dict(augments=[
         dict(type='Mixup', alpha=0.8),
@@ -40,9 +40,18 @@ auto_scale_lr = dict(base_batch_size=4096)
 # 5 linear warm-up epochs from 1e-6, then cosine decay to 1e-5 (timm's
 # defaults, which the official training used).
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-6 / 4e-3, by_epoch=True, end=5,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=5,
-         T_max=295, convert_to_iter_based=True),
+    dict(
+        type='LinearLR',
+        start_factor=1e-6 / 4e-3,
+        by_epoch=True,
+        end=5,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        eta_min=1e-5,
+        by_epoch=True,
+        begin=5,
+        T_max=295,
+        convert_to_iter_based=True),
 ]
 train_cfg = dict(by_epoch=True, max_epochs=300, val_interval=1)

@@ -169,3 +169,22 @@ def test_demo_classifier_trains_and_tests_through_the_tools(tmp_path):
                  '--work-dir', work_dir)
     metrics = [line for line in output.splitlines() if '(test)' in line]
     assert any('accuracy/top1: ' in line for line in metrics), output[-3000:]
+
+
+def test_missing_image_folder_is_one_clear_line(tmp_path):
+    import subprocess
+    import sys
+    (tmp_path / 'data' / 'demo' / 'cls').mkdir(parents=True)
+    root = CONFIGS.parent
+    proc = subprocess.run([
+        sys.executable, str(root / 'tools' / 'train.py'),
+        str(CONFIGS / 'demo' / 'poolformer_s12_demo_cls.py'), '--dry-run'
+    ], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 1
+    errors = [line for line in proc.stderr.splitlines()
+              if line.startswith('error:')]
+    assert errors == [
+        'error: dataset folder not found: data/demo/cls/train '
+        '(train_dataloader.dataset.data_prefix)'
+    ]
+    assert 'Traceback' not in proc.stderr

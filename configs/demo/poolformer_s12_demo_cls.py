@@ -35,7 +35,7 @@ train_dataloader = dict(
         _delete_=True,
         type='CustomDataset',
         data_root=data_root,
-        data_prefix=dict(img_path='train'),
+        data_prefix='train',
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=16,
@@ -44,7 +44,7 @@ val_dataloader = dict(
         _delete_=True,
         type='CustomDataset',
         data_root=data_root,
-        data_prefix=dict(img_path='val'),
+        data_prefix='val',
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='Accuracy', topk=(1, ))

@@ -1,0 +1,281 @@
+"""The shipped COCO / ADE20K configs: they build models of the paper's sizes,
+carry the paper's schedules, and train and predict; user configs that
+inherit upstream ones build too."""
+import glob
+import os.path as osp
+import re
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import MODELS, DefaultScope
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG_DIR = osp.join(ROOT, 'configs')
+DOC = osp.join(ROOT, 'docs', 'detection_segmentation.md')
+URL = ('https://github.com/sail-sg/poolformer/releases/download/v1.0/'
+       'poolformer_{}.pth.tar')
+
+# Whole-model parameters (millions) and metrics the paper reports.
+PAPER = {
+    'retinanet_poolformer_s12_coco.py': (21.7, 'box AP 36.2'),
+    'retinanet_poolformer_s24_coco.py': (31.1, 'box AP 38.9'),
+    'retinanet_poolformer_s36_coco.py': (40.6, 'box AP 39.5'),
+    'mask_rcnn_poolformer_s12_coco.py': (31.6, 'box AP 37.3, mask AP 34.6'),
+    'mask_rcnn_poolformer_s24_coco.py': (41.0, 'box AP 40.1, mask AP 37.0'),
+    'mask_rcnn_poolformer_s36_coco.py': (50.5, 'box AP 41.0, mask AP 37.7'),
+    'fpn_poolformer_s12_ade20k_40k.py': (15.7, 'mIoU 37.2'),
+    'fpn_poolformer_s24_ade20k_40k.py': (23.2, 'mIoU 40.3'),
+    'fpn_poolformer_s36_ade20k_40k.py': (34.6, 'mIoU 42.0'),
+    'fpn_poolformer_m36_ade20k_40k.py': (59.8, 'mIoU 42.4'),
+    'fpn_poolformer_m48_ade20k_40k.py': (77.1, 'mIoU 42.7'),
+}
+# The paper's 23.2M for Semantic FPN-S24 is a misprint: its backbone is the
+# one of RetinaNet-S24 (31.1M) and Mask R-CNN-S24 (41.0M), which match, and
+# FPN + head add the same 4.3M as to S12 (15.7M) and S36 (34.6M).
+BUILT_PARAMS = {'fpn_poolformer_s24_ade20k_40k.py': 25.1}
+DETECTION = sorted(name for name in PAPER if name.endswith('_coco.py'))
+SEGMENTATION = sorted(name for name in PAPER if 'ade20k' in name)
+
+
+def load(name):
+    return Config.fromfile(osp.join(CONFIG_DIR, name))
+
+
+def arch_of(name):
+    return re.search(r'poolformer_([sm]\d+)_', name).group(1)
+
+
+def build(cfg):
+    """Builds ``cfg.model`` without downloading the ImageNet weights."""
+    cfg.model.backbone.init_cfg = None
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        return MODELS.build(cfg.model)
+
+
+def num_params(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def test_every_config_is_covered():
+    shipped = sorted(
+        osp.basename(path) for pattern in ('*_coco.py', '*_ade20k_*.py')
+        for path in glob.glob(osp.join(CONFIG_DIR, pattern)))
+    assert shipped == sorted(PAPER)
+    assert (len(DETECTION), len(SEGMENTATION)) == (6, 5)
+
+
+@pytest.mark.parametrize('name', sorted(PAPER))
+def test_header_states_the_paper_result(name):
+    with open(osp.join(CONFIG_DIR, name)) as f:
+        comments = f.read().split('_base_')[0].splitlines()
+    header = ' '.join(line.lstrip('# ') for line in comments)
+    params, metric = PAPER[name]
+    assert f'{params}M params, {metric}' in header
+
+
+@pytest.mark.parametrize('name', sorted(PAPER))
+def test_params_match_the_paper(name):
+    cfg = load(name)
+    assert cfg.model.backbone.type == 'mmpoolformer.PoolFormer'
+    assert cfg.model.backbone.arch == arch_of(name)
+    assert cfg.model.backbone.init_cfg == dict(
+        type='Pretrained', checkpoint=URL.format(arch_of(name)))
+    millions = num_params(build(cfg)) / 1e6
+    expected = BUILT_PARAMS.get(name, PAPER[name][0])
+    # The paper rounds to 0.1M.
+    assert millions == pytest.approx(expected, abs=0.05)
+
+
+@pytest.mark.parametrize('name', DETECTION)
+def test_coco_1x_schedule(name):
+    cfg = load(name)
+    assert cfg.default_scope == 'mmdet'
+    assert cfg.train_cfg.max_epochs == 12
+    assert cfg.train_dataloader.batch_size == 2
+    assert cfg.auto_scale_lr.base_batch_size == 16
+    optimizer = cfg.optim_wrapper.optimizer
+    lr = 1e-4 if name.startswith('retinanet') else 2e-4
+    assert optimizer == dict(type='AdamW', lr=lr, weight_decay=1e-4)
+    warmup, steps = cfg.param_scheduler
+    assert (warmup.type, warmup.start_factor, warmup.by_epoch, warmup.begin,
+            warmup.end) == ('LinearLR', 0.001, False, 0, 500)
+    assert (steps.type, steps.milestones, steps.gamma,
+            steps.by_epoch) == ('MultiStepLR', [8, 11], 0.1, True)
+    transforms = {t.type: t for t in cfg.train_dataloader.dataset.pipeline}
+    assert transforms['Resize'].scale == (1333, 800)
+    assert transforms['Resize'].keep_ratio
+    assert transforms['RandomFlip'].prob == 0.5
+    assert cfg.model.neck.out_channels == 256
+    assert cfg.model.neck.num_outs == 5
+
+
+@pytest.mark.parametrize('name', DETECTION)
+def test_coco_heads(name):
+    cfg = load(name)
+    backbone, neck = cfg.model.backbone, cfg.model.neck
+    if name.startswith('retinanet'):
+        # The FPN starts at stride 8: stage 0 has no output to leave unused.
+        assert backbone.out_indices == (1, 2, 3)
+        assert neck.in_channels == [128, 320, 512]
+        assert (neck.start_level, neck.add_extra_convs) == (0, 'on_input')
+        assert cfg.val_evaluator.metric == 'bbox'
+    else:
+        assert backbone.out_indices == (0, 1, 2, 3)
+        assert neck.in_channels == [64, 128, 320, 512]
+        assert cfg.val_evaluator.metric == ['bbox', 'segm']
+    assert 'find_unused_parameters' not in cfg
+
+
+@pytest.mark.parametrize('name', SEGMENTATION)
+def test_ade20k_40k_schedule(name):
+    cfg = load(name)
+    assert cfg.default_scope == 'mmseg'
+    assert (cfg.train_cfg.max_iters, cfg.train_cfg.val_interval) == (40000,
+                                                                     4000)
+    assert cfg.default_hooks.checkpoint.interval == 4000
+    assert cfg.train_dataloader.batch_size == 4
+    assert cfg.auto_scale_lr.base_batch_size == 32
+    assert cfg.optim_wrapper.optimizer == dict(
+        type='AdamW', lr=2e-4, weight_decay=1e-4)
+    (poly, ) = cfg.param_scheduler
+    assert (poly.type, poly.power, poly.eta_min, poly.end,
+            poly.by_epoch) == ('PolyLR', 0.9, 0., 40000, False)
+
+    train = {t.type: t for t in cfg.train_dataloader.dataset.pipeline}
+    assert train['RandomResize'].scale == (2048, 512)
+    assert train['RandomResize'].ratio_range == (0.5, 2.0)
+    assert train['RandomCrop'].crop_size == (512, 512)
+    assert train['RandomCrop'].cat_max_ratio == 0.75
+    assert train['RandomFlip'].prob == 0.5
+    assert 'PhotoMetricDistortion' in train
+    for loader in (cfg.val_dataloader, cfg.test_dataloader):
+        types = [t.type for t in loader.dataset.pipeline]
+        resize = types.index('Resize')
+        assert types[resize + 1] == 'ResizeToMultiple'
+        assert loader.dataset.pipeline[resize].scale == (2048, 512)
+        assert loader.dataset.pipeline[resize].keep_ratio
+        assert loader.dataset.pipeline[resize + 1].size_divisor == 32
+
+    channels = [96, 192, 384, 768] if arch_of(name).startswith('m') \
+        else [64, 128, 320, 512]
+    assert cfg.model.neck.in_channels == channels
+    assert (cfg.model.neck.out_channels, cfg.model.neck.num_outs) == (256, 4)
+    head = cfg.model.decode_head
+    assert (head.type, head.channels, head.num_classes) == ('FPNHead', 128,
+                                                            150)
+
+
+def det_batch(with_mask):
+    """Two 64x96 images with two boxes (and masks) each, as PackDetInputs
+    leaves them."""
+    from mmdet.structures import DetDataSample
+    from mmdet.structures.mask import BitmapMasks
+    from mmengine.structures import InstanceData
+    generator = torch.Generator().manual_seed(0)
+    samples = []
+    for _ in range(2):
+        sample = DetDataSample(
+            metainfo=dict(
+                img_shape=(64, 96), ori_shape=(64, 96), scale_factor=(1., 1.)))
+        boxes = torch.tensor([[8., 8., 40., 48.], [50., 10., 90., 60.]])
+        instances = InstanceData(bboxes=boxes, labels=torch.tensor([1, 3]))
+        if with_mask:
+            masks = torch.zeros(2, 64, 96, dtype=torch.uint8)
+            for mask, (x1, y1, x2, y2) in zip(masks, boxes.int().tolist()):
+                mask[y1:y2, x1:x2] = 1
+            instances.masks = BitmapMasks(masks.numpy(), 64, 96)
+        sample.gt_instances = instances
+        samples.append(sample)
+    inputs = [
+        torch.randint(
+            0, 256, (3, 64, 96), generator=generator, dtype=torch.uint8)
+        for _ in samples
+    ]
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def seg_batch():
+    """Two 64x96 images with label maps of 150 classes."""
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    generator = torch.Generator().manual_seed(0)
+    samples = []
+    for _ in range(2):
+        sample = SegDataSample(
+            metainfo=dict(
+                img_shape=(64, 96), ori_shape=(64, 96), pad_shape=(64, 96)))
+        labels = torch.randint(0, 150, (1, 64, 96), generator=generator)
+        sample.gt_sem_seg = PixelData(data=labels)
+        samples.append(sample)
+    inputs = [
+        torch.randint(
+            0, 256, (3, 64, 96), generator=generator, dtype=torch.uint8)
+        for _ in samples
+    ]
+    return dict(inputs=inputs, data_samples=samples)
+
+
+@pytest.mark.parametrize('name', [
+    'retinanet_poolformer_s12_coco.py', 'mask_rcnn_poolformer_s12_coco.py',
+    'fpn_poolformer_s12_ade20k_40k.py'
+])
+def test_loss_backward_predict(name):
+    cfg = load(name)
+    if cfg.default_scope == 'mmseg':
+        # A 64x96 crop size: the 512x512 padding would only slow this down.
+        cfg.model.data_preprocessor.size = (64, 96)
+        batch = seg_batch()
+    else:
+        batch = det_batch(with_mask=name.startswith('mask_rcnn'))
+    if name.startswith('mask_rcnn'):
+        # Fewer proposals and RoIs than on COCO images keep this fast.
+        train_cfg = cfg.model.train_cfg
+        train_cfg.rpn_proposal.update(nms_pre=200, max_per_img=100)
+        train_cfg.rcnn.sampler.num = 64
+        cfg.model.test_cfg.rpn.update(nms_pre=200, max_per_img=100)
+    torch.manual_seed(0)
+    model = build(cfg)
+    model.init_weights()
+    model.train()
+    data = model.data_preprocessor(batch, True)
+    loss, log_vars = model.parse_losses(model(**data, mode='loss'))
+    assert torch.isfinite(loss)
+    loss.backward()
+    # Every parameter takes part: DDP runs without find_unused_parameters.
+    unused = [n for n, p in model.named_parameters() if p.grad is None]
+    assert unused == []
+
+    model.eval()
+    with torch.no_grad():
+        (result, _) = model.test_step(batch)
+    if cfg.default_scope == 'mmseg':
+        assert result.pred_sem_seg.data.shape == (1, 64, 96)
+    else:
+        instances = result.pred_instances
+        assert instances.bboxes.shape[1] == 4
+        assert len(instances.scores) == len(instances.labels)
+        if name.startswith('mask_rcnn'):
+            assert instances.masks.shape[1:] == (64, 96)
+
+
+def doc_configs():
+    """The python blocks of the docs that are configs."""
+    with open(DOC) as f:
+        blocks = re.findall(r'```python\n(.*?)```', f.read(), re.S)
+    return [block for block in blocks if '_base_ =' in block]
+
+
+def test_user_configs_in_the_docs_build(tmp_path):
+    blocks = doc_configs()
+    assert len(blocks) == 2
+    for index, block in enumerate(blocks):
+        path = tmp_path / f'user_config_{index}.py'
+        path.write_text(block)
+        cfg = Config.fromfile(str(path))
+        assert cfg.model.backbone.type == 'mmpoolformer.PoolFormer'
+        model = build(cfg)
+        assert type(model.backbone).__name__ == 'PoolFormer'
+        with torch.no_grad():
+            features = model.extract_feat(torch.rand(1, 3, 64, 64))
+        assert len(features) >= 4

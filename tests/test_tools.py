@@ -1,0 +1,515 @@
+"""The command-line tools: train -> test round trips on a tiny COCO-style
+dataset (URL and local checkpoints, TTA, drawing, two CPU processes), testing
+a segmentor, conversion of checkpoints in the official layouts, FLOPs and
+speed of detection, segmentation and mmpretrain configs, and one clear error
+line for each bad input."""
+import functools
+import http.server
+import json
+import os
+import os.path as osp
+import pickle
+import re
+import socket
+import subprocess
+import sys
+import threading
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import MODELS, DefaultScope
+
+from mmpoolformer.checkpoint import load_state_dict
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+TOOLS = osp.join(ROOT, 'tools')
+CONFIGS = osp.join(ROOT, 'configs')
+RETINANET = osp.join(CONFIGS, 'retinanet_poolformer_s12_coco.py')
+FPN = osp.join(CONFIGS, 'fpn_poolformer_s12_ade20k_40k.py')
+# Official PoolFormer layout: (layers, embed dims) per arch.
+ARCHS = {'s12': ([2, 2, 6, 2], [64, 128, 320, 512])}
+
+TINY_RETINANET = """
+_base_ = '{base}'
+data_root = '{data_root}/'
+# Keep every box: a barely trained detector scores below the usual 0.05.
+model = dict(backbone=dict(init_cfg=None), test_cfg=dict(score_thr=0.))
+pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='Resize', scale=(96, 64), keep_ratio=True),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                   'scale_factor'))
+]
+dataset = dict(
+    data_root=data_root,
+    ann_file='annotations.json',
+    data_prefix=dict(img='images/'),
+    pipeline=pipeline)
+train_dataloader = dict(
+    batch_size=1, num_workers=0, persistent_workers=False, dataset=dataset)
+val_dataloader = dict(
+    num_workers=0, persistent_workers=False, dataset=dataset)
+test_dataloader = val_dataloader
+val_evaluator = dict(ann_file=data_root + 'annotations.json')
+test_evaluator = val_evaluator
+train_cfg = dict(max_epochs=1)
+default_hooks = dict(logger=dict(interval=1))
+# RetinaNet's test-time augmentation at this dataset's scales.
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='TestTimeAug',
+        transforms=[
+            [
+                dict(type='Resize', scale=(96, 64), keep_ratio=True),
+                dict(type='Resize', scale=(48, 32), keep_ratio=True)
+            ],
+            [dict(type='RandomFlip', prob=1.),
+             dict(type='RandomFlip', prob=0.)],
+            [dict(type='LoadAnnotations', with_bbox=True)],
+            [
+                dict(
+                    type='PackDetInputs',
+                    meta_keys=('img_id', 'img_path', 'ori_shape',
+                               'img_shape', 'scale_factor', 'flip',
+                               'flip_direction'))
+            ]
+        ])
+]
+"""
+
+USER_CLASSIFIER = """
+_base_ = 'mmpretrain::poolformer/poolformer-s12_32xb128_in1k.py'
+custom_imports = dict(imports=['mmpoolformer'], allow_failed_imports=False)
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='mmpoolformer.PoolFormer',
+        arch='s12',
+        out_indices=(3, )))
+"""
+
+
+def run(tool, *args, cwd=None, **env):
+    """Runs a tool in tools/ (a .py with this Python, a .sh with bash)."""
+    path = osp.join(TOOLS, tool)
+    command = ['bash', path
+               ] if tool.endswith('.sh') else [sys.executable, path]
+    environ = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        PYTHONPATH=os.pathsep.join([ROOT,
+                                    os.environ.get('PYTHONPATH', '')]),
+        **{
+            name: str(value)
+            for name, value in env.items()
+        })
+    return subprocess.run([*command, *map(str, args)],
+                          cwd=cwd or ROOT,
+                          env=environ,
+                          capture_output=True,
+                          text=True)
+
+
+def assert_ok(result):
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+
+
+def assert_clean_error(result, *fragments):
+    """A non-zero exit with exactly one ``error:`` line, naming the
+    fragments, and no traceback."""
+    assert result.returncode != 0
+    assert 'Traceback' not in result.stderr + result.stdout
+    errors = [
+        line for line in result.stderr.splitlines()
+        if line.startswith('error:')
+    ]
+    assert len(errors) == 1, result.stderr
+    for fragment in fragments:
+        assert str(fragment) in errors[0], errors[0]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def build(config):
+    cfg = Config.fromfile(config)
+    cfg.model.backbone.init_cfg = None
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        return MODELS.build(cfg.model)
+
+
+@pytest.fixture(scope='module')
+def coco(tmp_path_factory):
+    """Two 64x96 images with two boxes each, in COCO's format, with COCO's
+    80 categories."""
+    from mmdet.datasets import CocoDataset
+    root = tmp_path_factory.mktemp('coco')
+    (root / 'images').mkdir()
+    rng = np.random.default_rng(0)
+    images, annotations = [], []
+    for image_id in (1, 2):
+        name = f'{image_id}.jpg'
+        cv2.imwrite(
+            str(root / 'images' / name),
+            rng.integers(0, 256, (64, 96, 3), dtype=np.uint8))
+        images.append(dict(id=image_id, file_name=name, height=64, width=96))
+        for category, (x, y, w, h) in ((1, (8, 8, 32, 40)), (3, (50, 10, 40,
+                                                                 50))):
+            annotations.append(
+                dict(
+                    id=len(annotations) + 1,
+                    image_id=image_id,
+                    category_id=category,
+                    bbox=[x, y, w, h],
+                    area=w * h,
+                    segmentation=[[x, y, x + w, y, x + w, y + h, x, y + h]],
+                    iscrowd=0))
+    categories = [
+        dict(id=index + 1, name=name)
+        for index, name in enumerate(CocoDataset.METAINFO['classes'])
+    ]
+    (root / 'annotations.json').write_text(
+        json.dumps(
+            dict(
+                images=images, annotations=annotations,
+                categories=categories)))
+    return root
+
+
+@pytest.fixture(scope='module')
+def tiny_config(coco):
+    """The shipped RetinaNet-S12 config on the tiny dataset, 1 epoch."""
+    path = coco / 'tiny_retinanet.py'
+    path.write_text(TINY_RETINANET.format(base=RETINANET, data_root=coco))
+    return path
+
+
+@pytest.fixture(scope='module')
+def trained(tiny_config, tmp_path_factory):
+    """The checkpoint tools/train.py saves after one epoch."""
+    work_dir = tmp_path_factory.mktemp('work_dir')
+    assert_ok(run('train.py', tiny_config, '--work-dir', work_dir))
+    checkpoint = work_dir / 'epoch_1.pth'
+    assert checkpoint.is_file()
+    return checkpoint
+
+
+def test_train_then_test_from_url(trained, tiny_config, tmp_path):
+    """tools/test.py evaluates what tools/train.py saved, served by URL
+    (test_converted_official_release_evaluates evaluates a local file),
+    with test-time augmentation."""
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(trained.parent))
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f'http://127.0.0.1:{server.server_port}/{trained.name}'
+    out = tmp_path / 'predictions.pkl'
+    try:
+        result = run(
+            'test.py',
+            tiny_config,
+            url,
+            '--work-dir',
+            tmp_path,
+            '--out',
+            out,
+            '--tta',
+            TORCH_HOME=tmp_path / 'torch_home')
+    finally:
+        server.shutdown()
+    assert_ok(result)
+    assert 'coco/bbox_mAP' in result.stdout
+    with open(out, 'rb') as f:
+        predictions = pickle.load(f)
+    assert len(predictions) == 2
+
+
+def test_test_segmentor(tmp_path):
+    """tools/test.py on the shipped Semantic FPN config (mmseg scope) with a
+    tiny ADE20K-style folder, drawing and dumping its predictions."""
+    root = tmp_path / 'ade'
+    rng = np.random.default_rng(0)
+    for folder in ('images', 'annotations'):
+        (root / folder / 'validation').mkdir(parents=True)
+    for index in range(2):
+        cv2.imwrite(
+            str(root / 'images' / 'validation' / f'{index}.jpg'),
+            rng.integers(0, 256, (70, 100, 3), dtype=np.uint8))
+        cv2.imwrite(
+            str(root / 'annotations' / 'validation' / f'{index}.png'),
+            rng.integers(0, 151, (70, 100), dtype=np.uint8))
+    checkpoint = tmp_path / 'fpn.pth'
+    torch.save(dict(state_dict=build(FPN).state_dict()), checkpoint)
+    out = tmp_path / 'predictions.pkl'
+    result = run('test.py', FPN, checkpoint, '--work-dir', tmp_path, '--out',
+                 out, '--show-dir', tmp_path / 'drawn', '--cfg-options',
+                 f'test_dataloader.dataset.data_root={root}',
+                 'test_dataloader.num_workers=0',
+                 'test_dataloader.persistent_workers=False')
+    assert_ok(result)
+    assert 'mIoU' in result.stdout
+    assert len(list(tmp_path.glob('drawn/vis_data/vis_image/*.png'))) == 2
+    with open(out, 'rb') as f:
+        assert len(pickle.load(f)) == 2
+
+
+def test_dist_train_on_cpu_processes(tiny_config, tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip('checks the gloo fallback of machines without CUDA')
+    result = run(
+        'dist_train.sh',
+        tiny_config,
+        2,
+        '--work-dir',
+        tmp_path,
+        PORT=free_port())
+    assert_ok(result)
+    assert 'Distributed training: True' in result.stdout
+    assert (tmp_path / 'epoch_1.pth').is_file()
+
+
+def test_cpu_launch_uses_gloo_and_bn(monkeypatch):
+    """Without CUDA, a torchrun launch gets a gloo group, DDP without
+    device ids, and BN in place of SyncBN (Semantic FPN's head has it)."""
+    monkeypatch.syspath_prepend(TOOLS)
+    import _cli
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    for name, value in dict(
+            MASTER_ADDR='127.0.0.1',
+            MASTER_PORT=str(free_port()),
+            RANK='0',
+            LOCAL_RANK='0',
+            WORLD_SIZE='1').items():
+        monkeypatch.setenv(name, value)
+    cfg = Config.fromfile(FPN)
+    assert 'SyncBN' in str(cfg.model)
+    try:
+        _cli.set_launcher(cfg, 'pytorch')
+        assert torch.distributed.get_backend() == 'gloo'
+    finally:
+        torch.distributed.destroy_process_group()
+    assert cfg.launcher == 'pytorch'
+    assert cfg.env_cfg.dist_cfg == dict(backend='gloo')
+    assert cfg.model_wrapper_cfg.device_ids is None
+    assert 'SyncBN' not in str(cfg.model)
+
+
+def official_backbone_shapes(arch, out_stages):
+    """Names and shapes of a backbone in the official sail-sg detection /
+    segmentation code (``network.*``, ``norm{2i}``), from its structure."""
+    layers, dims = ARCHS[arch]
+    shapes = {
+        'patch_embed.proj.weight': (dims[0], 3, 7, 7),
+        'patch_embed.proj.bias': (dims[0], )
+    }
+    for i, (depth, dim) in enumerate(zip(layers, dims)):
+        if i:
+            shapes[f'network.{2 * i - 1}.proj.weight'] = (dim, dims[i - 1], 3,
+                                                          3)
+            shapes[f'network.{2 * i - 1}.proj.bias'] = (dim, )
+        for j in range(depth):
+            block = f'network.{2 * i}.{j}.'
+            for name in ('norm1.weight', 'norm1.bias', 'norm2.weight',
+                         'norm2.bias', 'layer_scale_1', 'layer_scale_2',
+                         'mlp.fc2.bias'):
+                shapes[block + name] = (dim, )
+            shapes[f'{block}mlp.fc1.weight'] = (4 * dim, dim, 1, 1)
+            shapes[f'{block}mlp.fc1.bias'] = (4 * dim, )
+            shapes[f'{block}mlp.fc2.weight'] = (dim, 4 * dim, 1, 1)
+    for i in out_stages:
+        shapes[f'norm{2 * i}.weight'] = shapes[f'norm{2 * i}.bias'] = (
+            dims[i], )
+    return shapes
+
+
+def to_official(key):
+    """Our backbone key under the official name: stage ``i`` is
+    ``network.{2i}``, the downsampling into it ``network.{2i-1}``, its
+    output norm ``norm{2i}``."""
+    key = re.sub(r'^stages\.(\d+)\.blocks\.',
+                 lambda m: f'network.{2 * int(m[1])}.', key)
+    key = re.sub(r'^stages\.(\d+)\.downsample\.',
+                 lambda m: f'network.{2 * int(m[1]) - 1}.', key)
+    return re.sub(r'^norm(\d+)\.', lambda m: f'norm{2 * int(m[1])}.', key)
+
+
+def save_official_release(state, path):
+    """Saves ``state`` (our names) as the official mmdet 2.x / mmseg 0.x
+    releases store it: official backbone names, mmcv-era meta, optimizer
+    state. Returns the official backbone part."""
+    backbone = {
+        to_official(k[len('backbone.'):]): v
+        for k, v in state.items() if k.startswith('backbone.')
+    }
+    release = {f'backbone.{k}': v for k, v in backbone.items()}
+    release.update({
+        k: v
+        for k, v in state.items() if not k.startswith('backbone.')
+    })
+    torch.save(
+        dict(
+            meta=dict(mmdet_version='2.19.0', CLASSES=('person', 'car')),
+            state_dict=release,
+            optimizer=dict(state={}, param_groups=[dict(lr=1e-4)])), path)
+    return backbone
+
+
+def assert_same_state(actual, expected):
+    assert sorted(actual) == sorted(expected)
+    for key, value in expected.items():
+        assert torch.equal(actual[key], value), key
+
+
+@pytest.mark.parametrize('config, out_stages', [(RETINANET, (1, 2, 3)),
+                                                (FPN, (0, 1, 2, 3))])
+def test_convert_official_release(config, out_stages, tmp_path):
+    state = {
+        k: torch.randn(v.shape)
+        for k, v in build(config).state_dict().items()
+    }
+    src, dst = tmp_path / 'official.pth', tmp_path / 'converted.pth'
+    backbone = save_official_release(state, src)
+    assert {k: tuple(v.shape) for k, v in backbone.items()} == \
+        official_backbone_shapes('s12', out_stages)
+
+    assert_ok(run('convert_checkpoint.py', src, dst))
+    converted = torch.load(dst, weights_only=True)
+    assert converted['meta'] == dict(converted_from=str(src))
+    assert_same_state(converted['state_dict'], state)
+
+
+def test_converted_official_release_evaluates(trained, tiny_config, tmp_path):
+    state = load_state_dict(str(trained))
+    src, dst = tmp_path / 'official.pth', tmp_path / 'converted.pth'
+    save_official_release(state, src)
+    assert_ok(run('convert_checkpoint.py', src, dst))
+    assert_same_state(torch.load(dst, weights_only=True)['state_dict'], state)
+    result = run('test.py', tiny_config, dst, '--work-dir', tmp_path,
+                 '--show-dir', 'drawn')
+    assert_ok(result)
+    assert 'coco/bbox_mAP' in result.stdout
+    drawn = sorted(p.name for p in tmp_path.glob('*/drawn/*.jpg'))
+    assert drawn == ['1.jpg', '2.jpg']
+
+
+def test_get_flops():
+    result = run('get_flops.py', FPN, '--shape', 64)
+    assert_ok(result)
+    assert 'input shape: 64x64' in result.stdout
+    params = sum(p.numel() for p in build(FPN).parameters())
+    assert f'params: {params / 1e6:.2f}M' in result.stdout
+    macs = float(result.stdout.split('MACs: ')[1].split('G')[0])
+    full = float(result.stdout.split('MACs (full): ')[1].split('G')[0])
+    assert 0 < macs < full
+
+
+@pytest.mark.parametrize('arch, params_m, gmacs', [('s12', 11.9, 1.8),
+                                                   ('m48', 73.5, 11.6)])
+def test_get_flops_on_classifiers_matches_the_paper(arch, params_m, gmacs):
+    config = osp.join(ROOT, 'configs', f'poolformer_{arch}_in1k.py')
+    result = run('get_flops.py', config)
+    assert_ok(result)
+    assert 'input shape: 224x224' in result.stdout
+    params = float(result.stdout.split('params: ')[1].split('M')[0])
+    macs = float(result.stdout.split('MACs: ')[1].split('G')[0])
+    full = float(result.stdout.split('MACs (full): ')[1].split('G')[0])
+    assert params == pytest.approx(params_m, abs=0.05)
+    assert macs == pytest.approx(gmacs, rel=0.01)
+    assert macs < full < 1.03 * macs
+
+
+def test_benchmark_detector():
+    result = run('benchmark.py', RETINANET, '--shape', 64, 96, '--iters', 2,
+                 '--warmup', 1)
+    assert_ok(result)
+    assert 'images/s (64x96, batch 1, cpu' in result.stdout
+
+
+def test_tools_take_mmpretrain_configs(tmp_path):
+    """A user's mmpretrain classifier with our backbone, through the
+    scope-generic tools."""
+    config = tmp_path / 'poolformer_classifier.py'
+    config.write_text(USER_CLASSIFIER)
+    result = run('benchmark.py', config, '--shape', 64, '--iters', 2,
+                 '--warmup', 1)
+    assert_ok(result)
+    assert 'images/s (64x64, batch 1, cpu' in result.stdout
+
+
+def test_dry_run_accepts_new_constructor_arguments(tiny_config):
+    result = run('train.py', tiny_config, '--dry-run', '--cfg-options',
+                 'model.backbone.drop_path_rate=0.1',
+                 'optim_wrapper.clip_grad.max_norm=1', 'randomness.seed=0')
+    assert_ok(result)
+    assert 'ready to train' in result.stdout
+
+
+@pytest.mark.parametrize(
+    'tool', ['train.py', 'get_flops.py', 'benchmark.py', 'dist_train.sh'])
+def test_missing_config(tool):
+    if tool == 'dist_train.sh':
+        result = run(tool, 'configs/nope.py', 2)
+    else:
+        result = run(tool, 'configs/nope.py')
+    assert_clean_error(result, 'config file not found: configs/nope.py')
+
+
+@pytest.mark.parametrize(
+    'key',
+    ['model.backbone.arhc', 'train_dataloader.dataset.pipeline.9.scale'])
+def test_unknown_cfg_options_key(key, tiny_config):
+    result = run('train.py', tiny_config, '--cfg-options', f'{key}=1')
+    assert_clean_error(result, f"unknown --cfg-options key '{key}'")
+
+
+def test_missing_dataset_folder(trained, tmp_path):
+    # The shipped configs' data/ folders relative to an empty directory.
+    assert_clean_error(
+        run('train.py', RETINANET,
+            cwd=tmp_path), 'dataset folder not found: data/coco/',
+        'train_dataloader.dataset.data_root')
+    assert_clean_error(
+        run('test.py', FPN, trained, cwd=tmp_path),
+        'dataset folder not found: data/ade/ADEChallengeData2016',
+        'test_dataloader.dataset.data_root')
+
+
+def test_missing_checkpoint(tiny_config, tmp_path):
+    missing = tmp_path / 'missing.pth'
+    assert_clean_error(
+        run('test.py', tiny_config, missing),
+        f'checkpoint not found: {missing}')
+    assert_clean_error(
+        run('dist_test.sh', tiny_config, missing, 2),
+        f'checkpoint not found: {missing}')
+
+
+def test_broken_checkpoint(tiny_config, tmp_path):
+    broken = tmp_path / 'broken.pth'
+    broken.write_bytes(b'not a checkpoint')
+    assert_clean_error(run('test.py', tiny_config, broken), str(broken))
+    assert_clean_error(
+        run('train.py', tiny_config, '--resume', broken), str(broken))
+
+
+def test_convert_bad_sources(tmp_path):
+    missing = tmp_path / 'missing.pth'
+    assert_clean_error(
+        run('convert_checkpoint.py', missing, tmp_path / 'out.pth'),
+        str(missing))
+    unknown = tmp_path / 'unknown.pth'
+    torch.save({'fc.weight': torch.zeros(2, 2)}, unknown)
+    assert_clean_error(
+        run('convert_checkpoint.py', unknown, tmp_path / 'out.pth'),
+        str(unknown), 'no PoolFormer weights recognised')
+    assert not (tmp_path / 'out.pth').exists()

@@ -1,0 +1,60 @@
+"""Measure the inference speed (images/s) of the model of a config on random
+images of a fixed size, data preprocessing and post-processing included,
+data loading excluded."""
+import argparse
+import time
+
+import torch
+
+from _cli import (add_config_args, add_shape_arg, build_model, dummy_batch,
+                  image_shape, load_config, reports_errors)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__)
+    add_config_args(parser)
+    parser.add_argument(
+        '--checkpoint',
+        help='weights to load (file or URL); defaults to random weights')
+    add_shape_arg(parser)
+    parser.add_argument('--batch-size', type=int, default=1)
+    parser.add_argument(
+        '--iters', type=int, default=20, help='timed iterations')
+    parser.add_argument(
+        '--warmup', type=int, default=5, help='untimed iterations first')
+    parser.add_argument(
+        '--device',
+        default='cuda' if torch.cuda.is_available() else 'cpu',
+        help='defaults to cuda when available, else cpu')
+    return parser.parse_args()
+
+
+def synchronize(device):
+    if device.startswith('cuda'):
+        torch.cuda.synchronize()
+
+
+@reports_errors
+def main():
+    args = parse_args()
+    cfg = load_config(args.config, args.cfg_options)
+    shape = image_shape(args.shape, cfg.default_scope)
+    model = build_model(cfg, args.checkpoint, args.device)
+    batch = dummy_batch(cfg.default_scope, shape, args.batch_size)
+    with torch.no_grad():
+        for _ in range(args.warmup):
+            model.test_step(batch)
+        synchronize(args.device)
+        start = time.perf_counter()
+        for _ in range(args.iters):
+            model.test_step(batch)
+        synchronize(args.device)
+        elapsed = time.perf_counter() - start
+    images = args.iters * args.batch_size
+    print(f'{args.config}: {images / elapsed:.2f} images/s '
+          f'({shape[0]}x{shape[1]}, batch {args.batch_size}, {args.device}, '
+          f'{args.iters} iterations after {args.warmup} warm-up)')
+
+
+if __name__ == '__main__':
+    main()
