@@ -1,0 +1,83 @@
+# Semantic FPN-PoolFormer-S12 trained from scratch on the label maps of
+# tools/make_demo_data.py: the ADE20K config with the demo data, 128 px
+# images and a short iteration schedule (shorten it with
+# --cfg-options train_cfg.max_iters=N).
+# Unlike ADE20K, label 0 (background) is a class here (reduce_zero_label is
+# off), so the mIoU also scores how well the shapes are told from the
+# background. ADE20KDataset only accepts ADE20K class names: the demo's label
+# maps are read by the generic BaseSegDataset.
+_base_ = '../fpn_poolformer_s12_ade20k_40k.py'
+
+data_root = 'data/demo/'
+metainfo = dict(
+    classes=('background', 'circle', 'square', 'triangle'),
+    palette=[[0, 0, 0], [220, 20, 60], [0, 128, 255], [255, 170, 0]])
+crop_size = (128, 128)
+max_iters = 600
+warmup_iters = 300
+
+# No pretrained weights can be downloaded offline: train from scratch.
+load_from = None
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    backbone=dict(init_cfg=None),
+    decode_head=dict(num_classes=4))
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='PackSegInputs')
+]
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=1,
+    dataset=dict(
+        type='BaseSegDataset',
+        data_root=data_root,
+        metainfo=metainfo,
+        img_suffix='.png',
+        reduce_zero_label=False,
+        data_prefix=dict(
+            img_path='images/train', seg_map_path='ann_dir/train'),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=1,
+    dataset=dict(
+        type='BaseSegDataset',
+        data_root=data_root,
+        metainfo=metainfo,
+        img_suffix='.png',
+        reduce_zero_label=False,
+        data_prefix=dict(img_path='images/val', seg_map_path='ann_dir/val'),
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+# Iteration-based schedule: validate and save once, at the end.
+train_cfg = dict(
+    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
+optim_wrapper = dict(optimizer=dict(lr=2e-3, weight_decay=0.05))
+param_scheduler = [
+    dict(
+        type='LinearLR',
+        start_factor=1e-3,
+        by_epoch=False,
+        begin=0,
+        end=warmup_iters),
+    dict(
+        type='CosineAnnealingLR',
+        eta_min=1e-5,
+        by_epoch=False,
+        begin=warmup_iters,
+        end=max_iters)
+]
+default_hooks = dict(
+    logger=dict(interval=10),
+    checkpoint=dict(by_epoch=False, interval=-1, max_keep_ckpts=1))
+randomness = dict(seed=0)
