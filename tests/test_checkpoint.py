@@ -1,10 +1,8 @@
 """Checkpoint layouts, exact loading, and clear errors for bad files."""
 import logging
-import pickle
 
 import pytest
 import torch
-from conftest import mmpretrain_poolformer
 
 from mmpoolformer import PoolFormer
 from mmpoolformer.checkpoint import (CheckpointError, convert_state_dict,
