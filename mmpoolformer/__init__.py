@@ -2,6 +2,7 @@
 from .checkpoint import (register_atomic_saving,
                          register_safe_checkpoint_loading)
 from .config_package import register_config_package
+from .engine import CPUAutocastOptimWrapper
 from .models import PoolFormer
 from .registry import MODELS
 from .version import __version__
@@ -10,4 +11,4 @@ register_safe_checkpoint_loading()
 register_atomic_saving()
 register_config_package()
 
-__all__ = ['MODELS', 'PoolFormer', '__version__']
+__all__ = ['CPUAutocastOptimWrapper', 'MODELS', 'PoolFormer', '__version__']

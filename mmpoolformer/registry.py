@@ -1,11 +1,12 @@
 """Registries of mmpoolformer.
 
-``MODELS`` is a child of mmengine's root registry under the scope
+``MODELS`` (and ``OPTIM_WRAPPERS``) is a child of mmengine's root registry under the scope
 ``mmpoolformer``: a config in any downstream scope (mmdet, mmseg, mmpretrain)
 reaches our classes as ``type='mmpoolformer.PoolFormer'``, and importing this
 package needs none of those libraries.
 """
 from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import Registry
 
 MODELS = Registry(
@@ -13,3 +14,9 @@ MODELS = Registry(
     parent=MMENGINE_MODELS,
     scope='mmpoolformer',
     locations=['mmpoolformer.models'])
+
+OPTIM_WRAPPERS = Registry(
+    'optim_wrapper',
+    parent=MMENGINE_OPTIM_WRAPPERS,
+    scope='mmpoolformer',
+    locations=['mmpoolformer.engine'])

@@ -23,7 +23,10 @@ def parse_args():
         help='resume from this checkpoint, or without a path from the '
         'latest checkpoint in the work dir')
     parser.add_argument(
-        '--amp', action='store_true', help='automatic mixed precision')
+        '--amp',
+        action='store_true',
+        help='automatic mixed precision: fp16 with loss scaling on GPU, '
+        'bf16 autocast on CPU')
     parser.add_argument(
         '--auto-scale-lr',
         action='store_true',
@@ -50,7 +53,11 @@ def main():
     cfg = load_config(args.config, args.cfg_options)
     set_work_dir(cfg, args.work_dir, args.config)
 
-    if args.amp:
+    if args.amp and not torch.cuda.is_available():
+        # mmengine's AmpOptimWrapper needs a GPU: bf16 autocast on the CPU.
+        cfg.optim_wrapper.type = 'mmpoolformer.CPUAutocastOptimWrapper'
+        cfg.optim_wrapper.pop('loss_scale', None)
+    elif args.amp:
         if cfg.optim_wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
             print_log('AMP is already enabled in the config.', 'current')
         else:
