@@ -9,6 +9,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mmpoolformer import PoolFormer
+from tool_runs import make_demo_data
 
 CONFIGS = Path(__file__).resolve().parents[1] / 'configs'
 PAPER = {  # top-1, params (M)
@@ -138,17 +139,11 @@ def test_ablation_config_trains_a_step(path):
 def test_demo_classifier_trains_and_tests_through_the_tools(tmp_path):
     """tools/train.py and tools/test.py on the ImageFolder split of the demo
     data, unchanged: a real (two-iteration) round trip."""
-    import importlib.util
     import os
     import subprocess
     import sys
     root = CONFIGS.parent
-    spec = importlib.util.spec_from_file_location(
-        'make_demo_data', root / 'tools' / 'make_demo_data.py')
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
-    generator.generate(str(tmp_path / 'data' / 'demo'), num_train=8,
-                       num_val=6, img_size=64)
+    make_demo_data(tmp_path, num_train=8, num_val=6, img_size=64)
     config = str(CONFIGS / 'demo' / 'poolformer_s12_demo_cls.py')
     env = dict(os.environ, PYTHONPATH=str(root))
 

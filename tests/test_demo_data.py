@@ -1,6 +1,5 @@
 """Tests of the synthetic demo dataset written by tools/make_demo_data.py."""
 import hashlib
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -10,19 +9,13 @@ import numpy as np
 import pytest
 from pycocotools.coco import COCO
 
+from tool_runs import load_demo_data_generator
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 NUM_TRAIN, NUM_VAL, IMG_SIZE = 12, 6, 96
 
 
-def load_generator():
-    path = osp.join(ROOT, 'tools', 'make_demo_data.py')
-    spec = importlib.util.spec_from_file_location('make_demo_data', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-make_demo_data = load_generator()
+make_demo_data = load_demo_data_generator()
 
 
 def generate(out_dir, seed=0, num_train=NUM_TRAIN):

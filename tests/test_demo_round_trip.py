@@ -7,7 +7,6 @@ copy of the demo dataset, its checkpoint is tested with ``tools/test.py``
 run on one image with ``demo/image_demo.py``. Whether the demos *learn* is a
 benchmark, not a test: see docs/demo.md.
 """
-import importlib.util
 import os
 import os.path as osp
 import subprocess
@@ -19,6 +18,8 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 from mmengine.runner import load_checkpoint
+
+from tool_runs import make_demo_data
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO_DIR = osp.join(ROOT, 'configs', 'demo')
@@ -37,21 +38,10 @@ KEEP_ALL_DETECTIONS = {
 }
 
 
-def load_generator():
-    path = osp.join(ROOT, 'tools', 'make_demo_data.py')
-    spec = importlib.util.spec_from_file_location('make_demo_data', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope='module')
 def run_dir(tmp_path_factory):
     """A directory holding a tiny ``data/demo``, the configs' data root."""
-    root = tmp_path_factory.mktemp('demo_round_trip')
-    load_generator().generate(
-        str(root / 'data' / 'demo'), num_train=8, num_val=4, img_size=128)
-    return root
+    return make_demo_data(tmp_path_factory.mktemp('demo_round_trip'))
 
 
 def run(script, *args, cwd):

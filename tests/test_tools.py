@@ -6,13 +6,9 @@ line for each bad input."""
 import functools
 import http.server
 import json
-import os
 import os.path as osp
 import pickle
 import re
-import socket
-import subprocess
-import sys
 import threading
 
 import cv2
@@ -23,9 +19,9 @@ from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 
 from mmpoolformer.checkpoint import load_state_dict
+from tool_runs import (ROOT, TOOLS, assert_clean_error, assert_ok, free_port,
+                       run)
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-TOOLS = osp.join(ROOT, 'tools')
 CONFIGS = osp.join(ROOT, 'configs')
 RETINANET = osp.join(CONFIGS, 'retinanet_poolformer_s12_coco.py')
 FPN = osp.join(CONFIGS, 'fpn_poolformer_s12_ade20k_40k.py')
@@ -94,51 +90,6 @@ model = dict(
         arch='s12',
         out_indices=(3, )))
 """
-
-
-def run(tool, *args, cwd=None, **env):
-    """Runs a tool in tools/ (a .py with this Python, a .sh with bash)."""
-    path = osp.join(TOOLS, tool)
-    command = ['bash', path
-               ] if tool.endswith('.sh') else [sys.executable, path]
-    environ = dict(
-        os.environ,
-        PYTHON=sys.executable,
-        PYTHONPATH=os.pathsep.join([ROOT,
-                                    os.environ.get('PYTHONPATH', '')]),
-        **{
-            name: str(value)
-            for name, value in env.items()
-        })
-    return subprocess.run([*command, *map(str, args)],
-                          cwd=cwd or ROOT,
-                          env=environ,
-                          capture_output=True,
-                          text=True)
-
-
-def assert_ok(result):
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
-
-
-def assert_clean_error(result, *fragments):
-    """A non-zero exit with exactly one ``error:`` line, naming the
-    fragments, and no traceback."""
-    assert result.returncode != 0
-    assert 'Traceback' not in result.stderr + result.stdout
-    errors = [
-        line for line in result.stderr.splitlines()
-        if line.startswith('error:')
-    ]
-    assert len(errors) == 1, result.stderr
-    for fragment in fragments:
-        assert str(fragment) in errors[0], errors[0]
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def build(config):

@@ -12,6 +12,7 @@ builds (e.g. ``model.backbone.drop_path_rate`` for ``mmpoolformer.PoolFormer``
 or ``optim_wrapper.clip_grad.max_norm`` for ``OptimWrapper``), or sit under a
 top-level Runner argument the config leaves out (e.g. ``randomness.seed``).
 """
+import datetime
 import functools
 import importlib
 import inspect
@@ -24,11 +25,13 @@ import torch.distributed as torch_dist
 from mmengine import registry as mm_registry
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
-from mmengine.registry import MODELS, DefaultScope
+from mmengine.registry import MODELS, RUNNERS, DefaultScope
 from mmengine.runner import load_checkpoint
 
 import mmpoolformer  # noqa: F401  (registers PoolFormer and safe loading)
 from mmpoolformer.checkpoint import CheckpointError, load_checkpoint_file
+from mmpoolformer.datasets import DataError
+from mmpoolformer.engine import Runner
 
 SCOPES = ('mmdet', 'mmseg', 'mmpretrain')
 URL_PREFIXES = ('http://', 'https://')
@@ -67,7 +70,7 @@ def reports_errors(main):
     def run(*args, **kwargs):
         try:
             return main(*args, **kwargs)
-        except (CLIError, CheckpointError) as error:
+        except (CLIError, CheckpointError, DataError) as error:
             print(f'error: {error}', file=sys.stderr)
             sys.exit(1)
 
@@ -166,6 +169,15 @@ def _takes_argument(node, name):
     return False
 
 
+def build_runner(cfg):
+    """Builds the config's ``runner_type``, by default our
+    :class:`mmpoolformer.engine.Runner` (mmengine's, with datasets that
+    report unusable data by file)."""
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)
+
+
 def set_work_dir(cfg, work_dir, config_path):
     """Uses ``work_dir`` or, without one, the config's own or
     ``./work_dirs/<config name>``."""
@@ -253,14 +265,21 @@ def set_launcher(cfg, launcher):
     device's id; neither exists on a CPU-only machine. Here the gloo
     process group is created before the Runner (which then keeps it), DDP
     wraps the model without device ids, and SyncBN layers, which need CUDA
-    to synchronise, become BN.
+    to synchronise, become BN. ``env_cfg.dist_cfg.timeout`` (seconds) is
+    how long a collective waits for a silent process (torch's default, 30
+    minutes, without it).
     """
     cfg.launcher = launcher
     if launcher != 'pytorch' or torch.cuda.is_available():
         return
+    dist_cfg = dict(cfg.env_cfg.get('dist_cfg') or {}, backend='gloo')
     if not torch_dist.is_initialized():
-        torch_dist.init_process_group(backend='gloo')
-    cfg.env_cfg.dist_cfg = dict(backend='gloo')
+        timeout = dist_cfg.get('timeout')
+        torch_dist.init_process_group(
+            backend='gloo',
+            **({} if timeout is None else
+               dict(timeout=datetime.timedelta(seconds=timeout))))
+    cfg.env_cfg.dist_cfg = dist_cfg
     cfg.setdefault(
         'model_wrapper_cfg',
         dict(

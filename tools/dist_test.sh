@@ -23,7 +23,7 @@ TOOLS="$(dirname "$0")"
 # Report a bad argument once, here, rather than from every process.
 "$PYTHON" "$TOOLS/test.py" "$CONFIG" "$CHECKPOINT" "${@:4}" --dry-run \
     >/dev/null
-exec "$PYTHON" -m torch.distributed.run \
+exec "$PYTHON" "$TOOLS/_torchrun.py" \
     --nnodes="$NNODES" \
     --node_rank="$NODE_RANK" \
     --master_addr="$MASTER_ADDR" \

@@ -4,10 +4,8 @@ import argparse
 
 from mmengine.config import ConfigDict
 from mmengine.evaluator import DumpResults
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
 
-from _cli import (CLIError, add_config_args, add_launcher_args,
+from _cli import (CLIError, add_config_args, add_launcher_args, build_runner,
                   check_checkpoint, check_dataset_folders, load_config,
                   local_rank_env, reports_errors, set_launcher, set_work_dir)
 
@@ -99,8 +97,7 @@ def main():
         return
     set_launcher(cfg, args.launcher)
 
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
-        else RUNNERS.build(cfg)
+    runner = build_runner(cfg)
     if args.out is not None:
         runner.test_evaluator.metrics.append(
             dump_metric(cfg.default_scope, args.out))

@@ -4,12 +4,13 @@ import argparse
 
 import torch
 from mmengine.logging import print_log
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
+from mmengine.runner import find_latest_checkpoint
 
-from _cli import (CLIError, add_config_args, add_launcher_args,
+from _cli import (CLIError, add_config_args, add_launcher_args, build_runner,
                   check_checkpoint, check_dataset_folders, load_config,
                   local_rank_env, reports_errors, set_launcher, set_work_dir)
+
+SEED_HOOK = 'mmpoolformer.IterationSeedHook'
 
 
 def parse_args():
@@ -43,6 +44,14 @@ def parse_args():
     return args
 
 
+def add_iteration_seed_hook(cfg):
+    """Reseeds the generators at every iteration so that a resumed run
+    draws the same random numbers as an uninterrupted one."""
+    hooks = cfg.get('custom_hooks') or []
+    if not any(hook.get('type') == SEED_HOOK for hook in hooks):
+        cfg.custom_hooks = [*hooks, dict(type=SEED_HOOK)]
+
+
 @reports_errors
 def main():
     args = parse_args()
@@ -70,9 +79,14 @@ def main():
         cfg.auto_scale_lr.enable = True
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
+        latest = find_latest_checkpoint(cfg.work_dir)
+        if latest is not None:
+            check_checkpoint(latest)
     elif args.resume is not None:
         check_checkpoint(args.resume)
         cfg.resume, cfg.load_from = True, args.resume
+
+    add_iteration_seed_hook(cfg)
 
     dataloaders = ['train_dataloader']
     if cfg.get('val_cfg'):
@@ -83,8 +97,7 @@ def main():
         return
     set_launcher(cfg, args.launcher)
 
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
-        else RUNNERS.build(cfg)
+    runner = build_runner(cfg)
     runner.train()
 
 

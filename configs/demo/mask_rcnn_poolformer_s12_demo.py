@@ -9,8 +9,8 @@ metainfo = dict(
     classes=('circle', 'square', 'triangle'),
     palette=[(220, 20, 60), (0, 128, 255), (255, 170, 0)])
 img_scale = (128, 128)
-max_iters = 450
-warmup_iters = 250
+max_iters = 360
+warmup_iters = 200
 
 # No pretrained weights can be downloaded offline: train from scratch.
 load_from = None
@@ -18,8 +18,10 @@ model = dict(
     backbone=dict(init_cfg=None),
     roi_head=dict(
         bbox_head=dict(num_classes=3), mask_head=dict(num_classes=3)),
-    # A few shapes per image need far fewer sampled RoIs than COCO's 512.
-    train_cfg=dict(rcnn=dict(sampler=dict(num=128))))
+    # A few shapes per image need far fewer sampled RoIs than COCO's 512
+    # and fewer test proposals than COCO's 1000.
+    train_cfg=dict(rcnn=dict(sampler=dict(num=128))),
+    test_cfg=dict(rpn=dict(max_per_img=100)))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),

@@ -1,13 +1,17 @@
 """Mixed-precision training on CPU, which mmengine's AmpOptimWrapper
 refuses."""
+import functools
 from contextlib import contextmanager
-from typing import Union
+from typing import Any, Callable, Union
 
 import torch
 import torch.nn as nn
 from mmengine.optim import OptimWrapper
 
 from mmpoolformer.registry import OPTIM_WRAPPERS
+
+# mmcv's RoI layers, which have no bfloat16 CPU kernel, by class name.
+FLOAT32_ONLY = frozenset({'RoIAlign', 'RoIPool'})
 
 
 @OPTIM_WRAPPERS.register_module()
@@ -32,6 +36,62 @@ class CPUAutocastOptimWrapper(OptimWrapper):
 
     @contextmanager
     def optim_context(self, model: nn.Module):
+        run_float32_only_ops_in_float32(model)
         with super().optim_context(model), torch.autocast(
                 device_type='cpu', dtype=self.cast_dtype):
             yield
+
+
+def _to_float32(value: Any) -> Any:
+    """Floating-point tensors as float32, also inside lists and tuples."""
+    if torch.is_tensor(value) and value.is_floating_point():
+        return value.float()
+    if type(value) in (list, tuple):
+        return type(value)(_to_float32(item) for item in value)
+    return value
+
+
+def _cast_inputs(module: nn.Module, args: tuple) -> tuple:
+    return _to_float32(args)
+
+
+def _in_float32(method: Callable) -> Callable:
+    """``method`` with float32 arguments and autocast off."""
+
+    @functools.wraps(method)
+    def run(*args, **kwargs):
+        with torch.autocast(device_type='cpu', enabled=False):
+            return method(*_to_float32(args),
+                          **{key: _to_float32(value)
+                             for key, value in kwargs.items()})
+
+    return run
+
+
+def run_float32_only_ops_in_float32(model: nn.Module) -> None:
+    """Keeps mmcv's compiled CPU ops, which have no bfloat16 kernels, in
+    float32.
+
+    Autocast only knows PyTorch's own operators: mmcv's RoIAlign and NMS
+    would see bfloat16 tensors and fail. mmdet's RoI extractors (modules
+    with ``roi_layers``, which also allocate their output like their input)
+    and the RoI layers in :data:`FLOAT32_ONLY` get their inputs cast back by
+    a forward pre-hook;
+    the proposal post-processing of dense heads (``predict_by_feat``, which
+    ends in NMS; two-stage detectors run it while training) runs in float32
+    with autocast off. The layers after them run in bfloat16 again. Safe to
+    call repeatedly.
+    """
+    for module in model.modules():
+        if getattr(module, '_mmpoolformer_float32', False):
+            continue
+        cls = type(module)
+        if hasattr(module, 'roi_layers') or (
+                cls.__module__.startswith('mmcv.ops')
+                and cls.__name__ in FLOAT32_ONLY):
+            module.register_forward_pre_hook(_cast_inputs)
+        elif callable(getattr(module, 'predict_by_feat', None)):
+            module.predict_by_feat = _in_float32(module.predict_by_feat)
+        else:
+            continue
+        module._mmpoolformer_float32 = True

@@ -1,0 +1,75 @@
+"""Running the repository's tools in a subprocess and checking how they
+end; shared by the test modules."""
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+TOOLS = osp.join(ROOT, 'tools')
+
+
+def run(tool, *args, cwd=None, timeout=None, **env):
+    """Runs a tool in tools/ (a .py with this Python, a .sh with bash);
+    ``env`` adds to (or replaces) the environment."""
+    path = osp.join(TOOLS, tool)
+    command = ['bash', path
+               ] if tool.endswith('.sh') else [sys.executable, path]
+    environ = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        PYTHONPATH=os.pathsep.join([ROOT,
+                                    os.environ.get('PYTHONPATH', '')]))
+    environ.update({name: str(value) for name, value in env.items()})
+    return subprocess.run([*command, *map(str, args)],
+                          cwd=cwd or ROOT,
+                          env=environ,
+                          capture_output=True,
+                          text=True,
+                          timeout=timeout)
+
+
+def assert_ok(result):
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+
+
+def assert_clean_error(result, *fragments):
+    """A non-zero exit with exactly one ``error:`` line, naming the
+    fragments, and no traceback."""
+    assert result.returncode != 0
+    assert 'Traceback' not in result.stderr + result.stdout
+    errors = [
+        line for line in result.stderr.splitlines()
+        if line.startswith('error:')
+    ]
+    assert len(errors) == 1, result.stderr
+    for fragment in fragments:
+        assert str(fragment) in errors[0], errors[0]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def load_demo_data_generator():
+    """tools/make_demo_data.py as a module."""
+    import importlib.util
+    path = osp.join(TOOLS, 'make_demo_data.py')
+    spec = importlib.util.spec_from_file_location('make_demo_data', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def make_demo_data(root, num_train=8, num_val=4, img_size=128):
+    """A tiny demo dataset in ``root/data/demo``, where the demo configs
+    look for it when they run in ``root``."""
+    load_demo_data_generator().generate(
+        osp.join(str(root), 'data', 'demo'),
+        num_train=num_train,
+        num_val=num_val,
+        img_size=img_size)
+    return root
