@@ -11,7 +11,8 @@ from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 from mmengine.structures import PixelData
 
-from mmpoolformer.datasets import CheckedPipeline, DataError
+from mmpoolformer.datasets import (CheckedPipeline, DataError,
+                                   as_annotation_error)
 from tool_runs import ROOT, assert_clean_error, make_demo_data, run
 
 RETINANET = f'{ROOT}/configs/demo/retinanet_poolformer_s12_demo.py'
@@ -128,3 +129,28 @@ def test_data_error_keeps_its_message_through_a_worker_traceback():
         'mmpoolformer.datasets.errors.DataError: cannot load image id 3, '
         'a.png: OSError: broken\n')
     assert str(raised_again) == 'cannot load image id 3, a.png: OSError: broken'
+
+
+def _raise_in(function_name, error):
+    """Raises ``error`` from a function called ``function_name``."""
+    namespace = {}
+    exec(f'def {function_name}(error):\n    raise error', namespace)
+    try:
+        namespace[function_name](error)
+    except Exception as raised:
+        return raised
+
+
+def test_annotation_error_names_the_files_of_wrapped_datasets():
+    cfg = dict(
+        type='RepeatDataset',
+        times=2,
+        dataset=dict(data_root='data/x', ann_file='train.json'))
+    error = _raise_in('load_data_list', KeyError('images'))
+    reported = as_annotation_error(error, cfg)
+    assert isinstance(reported, DataError)
+    assert str(reported) == ('cannot load the annotations in '
+                             "data/x/train.json: KeyError: 'images'")
+    # Errors from elsewhere (a config mistake, say) pass unchanged.
+    other = _raise_in('build', KeyError('images'))
+    assert as_annotation_error(other, cfg) is other

@@ -13,8 +13,8 @@ metainfo = dict(
     classes=('background', 'circle', 'square', 'triangle'),
     palette=[[0, 0, 0], [220, 20, 60], [0, 128, 255], [255, 170, 0]])
 crop_size = (128, 128)
-max_iters = 600
-warmup_iters = 300
+max_iters = 1200
+warmup_iters = 600
 
 # No pretrained weights can be downloaded offline: train from scratch.
 load_from = None

@@ -1,6 +1,6 @@
 # Mask R-CNN-PoolFormer-S12 trained from scratch on the synthetic shapes of
 # tools/make_demo_data.py: the COCO config with the demo data, 128 px images
-# and a 450-iteration schedule (shorten it with
+# and a 360-iteration schedule (shorten it with
 # --cfg-options train_cfg.max_iters=N).
 _base_ = '../mask_rcnn_poolformer_s12_coco.py'
 
@@ -18,10 +18,8 @@ model = dict(
     backbone=dict(init_cfg=None),
     roi_head=dict(
         bbox_head=dict(num_classes=3), mask_head=dict(num_classes=3)),
-    # A few shapes per image need far fewer sampled RoIs than COCO's 512
-    # and fewer test proposals than COCO's 1000.
-    train_cfg=dict(rcnn=dict(sampler=dict(num=128))),
-    test_cfg=dict(rpn=dict(max_per_img=100)))
+    # A few shapes per image need far fewer sampled RoIs than COCO's 512.
+    train_cfg=dict(rcnn=dict(sampler=dict(num=128))))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -68,9 +66,13 @@ train_cfg = dict(
     type='IterBasedTrainLoop',
     max_iters=max_iters,
     val_interval=max_iters)
+# The large fully connected box head diverges from scratch at the backbone's
+# rate (the whole model at 2e-3 gave segm mAP 0.06): it learns at a tenth of
+# it. The convolutional mask head keeps the full rate.
 optim_wrapper = dict(
     optimizer=dict(lr=2e-3, weight_decay=0.05),
-    clip_grad=dict(max_norm=10, norm_type=2))
+    clip_grad=dict(max_norm=10, norm_type=2),
+    paramwise_cfg=dict(custom_keys={'roi_head.bbox_head': dict(lr_mult=0.1)}))
 param_scheduler = [
     dict(
         type='LinearLR',

@@ -1,4 +1,5 @@
 """Annotation files that cannot be parsed are named in the error."""
+import os.path as osp
 from typing import Any, List
 
 from .errors import DataError
@@ -28,8 +29,7 @@ def annotation_files(dataset_cfg: Any) -> List[str]:
         dataset_cfg.get('datasets'))
     root = dataset_cfg.get('data_root') or ''
     if dataset_cfg.get('ann_file'):
-        files.append(root + dataset_cfg['ann_file'] if root.endswith('/')
-                     or not root else f"{root}/{dataset_cfg['ann_file']}")
+        files.append(osp.join(root, dataset_cfg['ann_file']))
     elif root and not files:
         files.append(root)
     return files
