@@ -131,12 +131,18 @@ def test_data_error_keeps_its_message_through_a_worker_traceback():
     assert str(raised_again) == 'cannot load image id 3, a.png: OSError: broken'
 
 
-def _raise_in(function_name, error):
-    """Raises ``error`` from a function called ``function_name``."""
-    namespace = {}
-    exec(f'def {function_name}(error):\n    raise error', namespace)
+def load_data_list(error):
+    """Stands for a dataset's annotation parser (matched by name)."""
+    raise error
+
+
+def build(error):
+    raise error
+
+
+def _raised_by(function, error):
     try:
-        namespace[function_name](error)
+        function(error)
     except Exception as raised:
         return raised
 
@@ -146,11 +152,11 @@ def test_annotation_error_names_the_files_of_wrapped_datasets():
         type='RepeatDataset',
         times=2,
         dataset=dict(data_root='data/x', ann_file='train.json'))
-    error = _raise_in('load_data_list', KeyError('images'))
+    error = _raised_by(load_data_list, KeyError('images'))
     reported = as_annotation_error(error, cfg)
     assert isinstance(reported, DataError)
     assert str(reported) == ('cannot load the annotations in '
                              "data/x/train.json: KeyError: 'images'")
     # Errors from elsewhere (a config mistake, say) pass unchanged.
-    other = _raise_in('build', KeyError('images'))
+    other = _raised_by(build, KeyError('images'))
     assert as_annotation_error(other, cfg) is other
