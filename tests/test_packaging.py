@@ -1,5 +1,6 @@
-"""An installed (non-editable) copy ships configs and tools under
-``mmpoolformer/.mim``, so ``mmpoolformer::`` config paths resolve.
+"""An installed copy ships configs and tools under ``mmpoolformer/.mim``, so
+``mmpoolformer::`` config paths resolve, from a regular and from an editable
+install.
 
 mmengine resolves ``package::folder/file.py`` (a folder is required) and only
 after the package is imported, as tools/train.py does."""
@@ -53,3 +54,30 @@ def test_installed_copy_resolves_mmpoolformer_config_paths(tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     assert f'FROM {target}' in out.stdout
     assert 'BACKBONE mmpoolformer.PoolFormer 7' in out.stdout
+
+
+def test_the_editable_install_resolves_mmpoolformer_config_paths(tmp_path):
+    """``make install`` installs us in editable mode, where mmengine's own
+    lookup gives site-packages/mmpoolformer, which does not exist."""
+    user_config = tmp_path / 'user_config.py'
+    user_config.write_text(textwrap.dedent("""
+        _base_ = 'mmpoolformer::demo/fpn_poolformer_s12_demo.py'
+        model = dict(backbone=dict(drop_path_rate=0.2))
+    """))
+    code = textwrap.dedent(f"""
+        import mmpoolformer
+        from mmengine.config import Config
+        from mmengine.hub import get_config
+        cfg = Config.fromfile({str(user_config)!r})
+        print('FROM', mmpoolformer.__file__)
+        print('BACKBONE', cfg.model.backbone.type,
+              cfg.model.backbone.drop_path_rate, cfg.train_cfg.max_iters)
+        hub = get_config('mmpoolformer::demo/mask_rcnn_poolformer_s12_demo.py')
+        print('HUB', hub.model.type, hub.model.backbone.arch)
+    """)
+    out = subprocess.run([sys.executable, '-c', code], cwd=tmp_path,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert f'FROM {ROOT / "mmpoolformer" / "__init__.py"}' in out.stdout
+    assert 'BACKBONE mmpoolformer.PoolFormer 0.2 1200' in out.stdout
+    assert 'HUB MaskRCNN s12' in out.stdout
