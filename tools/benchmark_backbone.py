@@ -11,6 +11,7 @@ PNG plot.
 Example::
 
     python tools/benchmark_backbone.py --archs s12 m36 --repeats 7
+    python tools/benchmark_backbone.py --device cuda
 """
 import argparse
 import json
@@ -22,6 +23,8 @@ import time
 from pathlib import Path
 
 import torch
+
+from _cli import CLIError, reports_errors
 
 import mmpoolformer
 from mmpoolformer.checkpoint import convert_backbone_state_dict
@@ -41,13 +44,16 @@ def parse_args():
                         choices=list(MODES),
                         help='timed modes; none measures only memory')
     parser.add_argument('--repeats', type=int, default=7)
+    parser.add_argument('--device', default='cpu',
+                        help="where to run: 'cpu' or a CUDA device "
+                        "('cuda', 'cuda:1')")
     parser.add_argument('--threads', type=int, default=None,
                         help='torch threads (default: torch\'s choice)')
     parser.add_argument('--memory-size', type=int, default=512,
                         help='image size of the peak-memory training step')
     parser.add_argument('--out-dir', default='work_dirs/benchmark_backbone')
-    parser.add_argument('--peak-memory-child', nargs=3,
-                        metavar=('ARCH', 'WITH_CP', 'SIZE'),
+    parser.add_argument('--peak-memory-child', nargs=4,
+                        metavar=('ARCH', 'WITH_CP', 'SIZE', 'DEVICE'),
                         help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -107,22 +113,30 @@ def build_implementations(arch, training):
     return implementations
 
 
+def synchronize(device):
+    """Waits for the device's queued work (CUDA runs asynchronously)."""
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
 def time_once(forward, x, training):
+    synchronize(x.device)
     start = time.perf_counter()
     if training:
         forward(x).float().mean().backward()
     else:
         with torch.no_grad():
             forward(x)
+    synchronize(x.device)
     return time.perf_counter() - start
 
 
-def benchmark(arch, mode, repeats):
+def benchmark(arch, mode, repeats, device):
     batch, height, width, training = MODES[mode]
     implementations = build_implementations(arch, training)
     for model, _ in implementations.values():
-        model.train(training)
-    x = torch.randn(batch, 3, height, width)
+        model.to(device).train(training)
+    x = torch.randn(batch, 3, height, width).to(device)
     with torch.no_grad():
         expected = implementations['mmpretrain'][1](x)
         diffs = {
@@ -155,20 +169,30 @@ def _status_kb(field):
     raise RuntimeError(f'no {field} in /proc/self/status')
 
 
-def peak_memory_child(arch, with_cp, size):
-    """Prints how far a training step raises the resident memory above
-    what the model and input already hold (Linux: resets the high-water
-    mark through /proc/self/clear_refs first)."""
+def peak_memory_child(arch, with_cp, size, device):
+    """Prints how far a training step raises the memory above what the
+    model and input already hold: on CUDA, the allocator's peak; on CPU, the
+    resident memory (Linux: resets the high-water mark through
+    /proc/self/clear_refs first)."""
+    device = torch.device(device)
     model = mmpoolformer.PoolFormer(
-        arch, with_cp=with_cp == 'True').train()
-    x = torch.randn(2, 3, int(size), int(size))
-    before = _status_kb('VmRSS')
-    Path('/proc/self/clear_refs').write_text('5')
+        arch, with_cp=with_cp == 'True').to(device).train()
+    x = torch.randn(2, 3, int(size), int(size), device=device)
+    if device.type == 'cuda':
+        torch.cuda.reset_peak_memory_stats(device)
+        before = torch.cuda.memory_allocated(device)
+    else:
+        before = _status_kb('VmRSS') * 1024
+        Path('/proc/self/clear_refs').write_text('5')
     sum(o.mean() for o in model(x)).backward()
-    print(json.dumps(dict(peak_mb=(_status_kb('VmHWM') - before) / 1024)))
+    if device.type == 'cuda':
+        peak = torch.cuda.max_memory_allocated(device)
+    else:
+        peak = _status_kb('VmHWM') * 1024
+    print(json.dumps(dict(peak_mb=(peak - before) / 2**20)))
 
 
-def peak_memory(arch, size):
+def peak_memory(arch, size, device):
     """Peak memory of a training step with and without with_cp, each in a
     fresh process. glibc keeps large freed blocks in its heap unless they
     were mmapped, which would make the resident peak measure the allocator;
@@ -178,16 +202,22 @@ def peak_memory(arch, size):
     for with_cp in (False, True):
         out = subprocess.run([
             sys.executable, __file__, '--peak-memory-child', arch,
-            str(with_cp), str(size)
+            str(with_cp), str(size), str(device)
         ], capture_output=True, text=True, check=True, env=env).stdout
         result[with_cp] = json.loads(out.strip().splitlines()[-1])['peak_mb']
     return result
 
 
+def describe_device(device):
+    if device.type == 'cuda':
+        return torch.cuda.get_device_name(device)
+    return f'CPU, {torch.get_num_threads()} torch threads'
+
+
 def write_report(rows, memory, out_dir, args):
     out_dir.mkdir(parents=True, exist_ok=True)
     lines = [
-        f'Machine: {torch.get_num_threads()} torch threads, torch '
+        f'Machine: {describe_device(torch.device(args.device))}, torch '
         f'{torch.__version__}, fp32, {args.repeats} interleaved repeats '
         '(medians).', '',
         '| arch | mode | implementation | median s | images/s | '
@@ -241,6 +271,7 @@ def plot(rows, path):
     fig.savefig(path, dpi=100)
 
 
+@reports_errors
 def main():
     args = parse_args()
     if args.threads:
@@ -248,15 +279,19 @@ def main():
     if args.peak_memory_child:
         peak_memory_child(*args.peak_memory_child)
         return
+    device = torch.device(args.device)
+    if device.type == 'cuda' and not torch.cuda.is_available():
+        raise CLIError(f'--device {args.device}: no CUDA device is '
+                       'available')
     rows = []
     for arch in args.archs:
         for mode in args.modes:
-            rows += benchmark(arch, mode, args.repeats)
+            rows += benchmark(arch, mode, args.repeats, device)
             print(f'{arch} {mode}: ' + ', '.join(
                 f"{r['impl']} {r['images_per_s']:.2f} img/s "
                 f"({r['speedup']:.2f}x)" for r in rows
                 if (r['arch'], r['mode']) == (arch, mode)), flush=True)
-    memory = {arch: peak_memory(arch, args.memory_size)
+    memory = {arch: peak_memory(arch, args.memory_size, device)
               for arch in args.archs}
     out_dir = Path(args.out_dir)
     print(write_report(rows, memory, out_dir, args))
