@@ -1,4 +1,5 @@
-"""``tools/train.py --amp`` on a machine without CUDA: bf16 autocast."""
+"""``tools/train.py --amp`` on a machine without CUDA: bf16 autocast; and
+the fp16 mode of the same wrapper, with loss scaling."""
 import math
 import os
 import re
@@ -29,6 +30,57 @@ def test_wrapper_runs_the_forward_in_bf16_and_steps():
     assert out.dtype == torch.bfloat16
     wrapper.update_params(out.float().square().mean())
     assert not torch.equal(before, model.weight)
+
+
+def fp16_wrapper(model, **kwargs):
+    return build_optim_wrapper(
+        model,
+        dict(type='mmpoolformer.CPUAutocastOptimWrapper', dtype='float16',
+             optimizer=dict(type='SGD', lr=0.1), **kwargs))
+
+
+def test_fp16_scales_the_loss_and_steps_with_unscaled_gradients():
+    torch.manual_seed(0)
+    model = torch.nn.Linear(4, 2)
+    x = torch.randn(3, 4)
+    expected_grad = torch.autograd.grad(
+        model(x).square().mean(), model.weight)[0]
+    wrapper = fp16_wrapper(model)
+    before = model.weight.detach().clone()
+    with wrapper.optim_context(model):
+        out = model(x)
+    assert out.dtype == torch.float16
+    wrapper.update_params(out.float().square().mean())
+    assert wrapper.loss_scaler.get_scale() == 2.**16
+    # Stepped by lr times the true gradient, not the 65536-times scaled one.
+    torch.testing.assert_close(before - model.weight.detach(),
+                               0.1 * expected_grad, atol=1e-3, rtol=1e-2)
+
+
+def test_fp16_skips_a_step_with_overflowing_gradients_and_resumes_its_scale():
+    model = torch.nn.Linear(4, 2)
+    wrapper = fp16_wrapper(model, clip_grad=dict(max_norm=1.))
+    before = model.weight.detach().clone()
+    with wrapper.optim_context(model):
+        out = model(torch.full((3, 4), 1e4))
+    # Scaled by 65536, the gradient of this loss overflows float32 too.
+    wrapper.update_params(out.float().square().sum() * 1e30)
+    assert torch.equal(before, model.weight)
+    assert wrapper.loss_scaler.get_scale() == 2.**15
+
+    state = wrapper.state_dict()
+    assert state['loss_scaler']['scale'] == 2.**15
+    restored = fp16_wrapper(torch.nn.Linear(4, 2))
+    restored.load_state_dict(state)
+    assert restored.loss_scaler.get_scale() == 2.**15
+
+
+def test_unsupported_dtype_is_refused():
+    with pytest.raises(ValueError, match="'bfloat16' or 'float16'"):
+        CPUAutocastOptimWrapper(
+            dtype='float64',
+            optimizer=torch.optim.SGD(torch.nn.Linear(1, 1).parameters(),
+                                      lr=0.1))
 
 
 # Mask R-CNN needs mmcv's RoIAlign, which has no bfloat16 CPU kernel.

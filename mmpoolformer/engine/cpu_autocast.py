@@ -18,13 +18,16 @@ FLOAT32_ONLY = frozenset({'RoIAlign', 'RoIPool'})
 class CPUAutocastOptimWrapper(OptimWrapper):
     """Runs the forward pass under CPU autocast (bf16 by default).
 
-    bfloat16 keeps float32's exponent range, so no loss scaling is needed;
-    autocast keeps norms and losses in float32. ``tools/train.py --amp``
-    picks it on machines without CUDA.
+    bfloat16 keeps float32's exponent range, so it needs no loss scaling;
+    with ``dtype='float16'`` the loss is scaled dynamically, as mmengine's
+    AmpOptimWrapper does on GPUs, which makes this a way to check fp16
+    training numerics on a machine without one. Autocast keeps norms and
+    losses in float32. ``tools/train.py --amp`` picks it (bf16) on machines
+    without CUDA.
 
     Args:
-        dtype (str | torch.dtype): The lower precision. Defaults to
-            'bfloat16'.
+        dtype (str | torch.dtype): The lower precision, 'bfloat16' or
+            'float16'. Defaults to 'bfloat16'.
         **kwargs: The arguments of :class:`mmengine.optim.OptimWrapper`.
     """
 
@@ -33,6 +36,11 @@ class CPUAutocastOptimWrapper(OptimWrapper):
         super().__init__(**kwargs)
         self.cast_dtype = getattr(torch, dtype) if isinstance(dtype,
                                                               str) else dtype
+        if self.cast_dtype not in (torch.bfloat16, torch.float16):
+            raise ValueError('CPUAutocastOptimWrapper: dtype must be '
+                             f"'bfloat16' or 'float16', not {dtype!r}")
+        self.loss_scaler = torch.amp.GradScaler('cpu') \
+            if self.cast_dtype == torch.float16 else None
 
     @contextmanager
     def optim_context(self, model: nn.Module):
@@ -40,6 +48,36 @@ class CPUAutocastOptimWrapper(OptimWrapper):
         with super().optim_context(model), torch.autocast(
                 device_type='cpu', dtype=self.cast_dtype):
             yield
+
+    def backward(self, loss: torch.Tensor, **kwargs) -> None:
+        if self.loss_scaler is None:
+            return super().backward(loss, **kwargs)
+        self.loss_scaler.scale(loss).backward(**kwargs)
+        self._inner_count += 1
+
+    def step(self, **kwargs) -> None:
+        """Steps; with loss scaling, unscales the gradients first (before
+        clipping) and skips the step when they are not finite."""
+        if self.loss_scaler is None:
+            return super().step(**kwargs)
+        if self.clip_grad_kwargs:
+            self.loss_scaler.unscale_(self.optimizer)
+            self._clip_grad()
+        self.loss_scaler.step(self.optimizer, **kwargs)
+        self.loss_scaler.update()
+
+    def state_dict(self) -> dict:
+        state_dict = super().state_dict()
+        if self.loss_scaler is not None:
+            state_dict['loss_scaler'] = self.loss_scaler.state_dict()
+        return state_dict
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        state_dict = dict(state_dict)
+        loss_scaler = state_dict.pop('loss_scaler', None)
+        if loss_scaler is not None and self.loss_scaler is not None:
+            self.loss_scaler.load_state_dict(loss_scaler)
+        super().load_state_dict(state_dict)
 
 
 def _to_float32(value: Any) -> Any:
