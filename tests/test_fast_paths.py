@@ -5,7 +5,8 @@ import torch
 from conftest import randomize_
 
 from mmpoolformer import PoolFormer
-from mmpoolformer.models.layers import FusedPoolFormerBlock, MetaFormerBlock
+from mmpoolformer.models.layers import (FusedPoolFormerBlock, MetaFormerBlock,
+                                        onednn_mlp)
 
 X = torch.randn(2, 3, 97, 131)
 
@@ -36,6 +37,53 @@ def test_fused_equals_unfused(plain, channels_last):
     assert all(isinstance(b, FusedPoolFormerBlock) for b in blocks)
     with torch.no_grad():
         assert_same(fused(X), plain(X))
+
+
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_fused_inference_paths_agree_and_leave_the_input_alone(
+        plain, channels_last):
+    """Without autograd a fused block writes over its own tensors (and, on
+    channels-last CPU tensors, fuses its MLP tails with oneDNN); with
+    autograd it runs plain ops. Both equal the unfused model."""
+    fused = twin(plain, channels_last=channels_last).fuse()
+    block = fused.stages[0].blocks[0]
+    x = torch.randn(2, 64, 24, 40)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    assert onednn_mlp.can_run(x, block.fc1, block.act) == channels_last
+    given = x.clone()
+    with torch.no_grad():
+        in_place = block(x)
+    out_of_place = block(x)
+    assert torch.equal(x, given)
+    assert (in_place - out_of_place).abs().max().item() < 1e-5
+    with torch.no_grad():
+        assert_same(fused(X), plain(X))
+        assert_same(fused(X.clone()), fused(X))
+
+
+def test_onednn_mlp_equals_the_plain_mlp():
+    torch.manual_seed(0)
+    fc1, fc2 = torch.nn.Conv2d(32, 128, 1), torch.nn.Conv2d(128, 32, 1)
+    x, y = (torch.randn(2, 32, 9, 13).contiguous(
+        memory_format=torch.channels_last) for _ in range(2))
+    with torch.no_grad():
+        expected = x + fc2(torch.nn.functional.gelu(fc1(y)))
+        out = onednn_mlp.mlp_add_(x, y, fc1, fc2)
+    assert out.data_ptr() == x.data_ptr()
+    assert (out - expected).abs().max().item() < 1e-5
+
+
+def test_onednn_mlp_declines_what_it_cannot_run():
+    fc1 = torch.nn.Conv2d(8, 32, 1)
+    cl = torch.randn(1, 8, 4, 4).contiguous(memory_format=torch.channels_last)
+    assert onednn_mlp.can_run(cl, fc1, torch.nn.GELU())
+    assert not onednn_mlp.can_run(cl, fc1, torch.nn.GELU('tanh'))
+    assert not onednn_mlp.can_run(cl, fc1, torch.nn.ReLU())
+    assert not onednn_mlp.can_run(cl.contiguous(), fc1, torch.nn.GELU())
+    assert not onednn_mlp.can_run(cl.double(), fc1, torch.nn.GELU())
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        assert not onednn_mlp.can_run(cl, fc1, torch.nn.GELU())
 
 
 def test_fuse_keeps_blocks_it_cannot_fold():

@@ -2,6 +2,7 @@
 import torch
 import torch.nn as nn
 
+from . import onednn_mlp
 from .metaformer_block import MetaFormerBlock
 from .norms import GroupNorm1, normalize_per_sample
 from .token_mixers import Pooling
@@ -16,6 +17,8 @@ class FusedPoolFormerBlock(nn.Module):
     per-channel scale (layer scale times norm weight); the norm's shift
     vanishes. The MLP branch folds the second norm's affine into ``fc1`` and
     the layer scale into ``fc2``. Two element-wise passes fewer a block.
+    Without autograd it runs in place and, on CPU, fuses the MLP's
+    element-wise tails into its convolutions (:mod:`.onednn_mlp`).
 
     Args:
         pool (nn.AvgPool2d): The pooling of the original mixer.
@@ -63,7 +66,24 @@ class FusedPoolFormerBlock(nn.Module):
         return fused.to(block.layer_scale_1.device)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if torch.is_grad_enabled() or torch.onnx.is_in_onnx_export() or \
+                torch.compiler.is_compiling():
+            # Autograd, the exporter and the compiler get plain ops.
+            y = normalize_per_sample(x, self.eps1)
+            x = torch.addcmul(x, self.pool(y) - y, self.mixer_scale)
+            y = normalize_per_sample(x, self.eps2)
+            return x + self.fc2(self.act(self.fc1(y)))
+        return self._forward_in_place(x)
+
+    def _forward_in_place(self, x: torch.Tensor) -> torch.Tensor:
+        """The same, writing over the tensors it allocated itself (fresh
+        large tensors cost page faults on CPU) and, where
+        :func:`onednn_mlp.can_run` allows, fusing the MLP's GELU and
+        residual sum into its convolutions."""
         y = normalize_per_sample(x, self.eps1)
-        x = torch.addcmul(x, self.pool(y) - y, self.mixer_scale)
+        mixed = self.pool(y).sub_(y)
+        x = torch.addcmul(x, mixed, self.mixer_scale, out=mixed)
         y = normalize_per_sample(x, self.eps2)
-        return x + self.fc2(self.act(self.fc1(y)))
+        if onednn_mlp.can_run(x, self.fc1, self.act):
+            return onednn_mlp.mlp_add_(x, y, self.fc1, self.fc2)
+        return self.fc2(self.act(self.fc1(y))).add_(x)
