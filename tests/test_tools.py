@@ -185,6 +185,31 @@ def test_train_then_test_from_url(trained, tiny_config, tmp_path):
     assert len(predictions) == 2
 
 
+def test_fused_testing_predicts_what_the_plain_model_does(
+        trained, tiny_config, tmp_path):
+    """tools/test.py --fuse (channels-last, so the oneDNN MLP path runs)
+    dumps the predictions of the unfused model."""
+    predictions = {}
+    for name, extra in (('plain', []), ('fused', [
+            '--fuse', '--cfg-options', 'model.backbone.channels_last=True'
+    ])):
+        out = tmp_path / f'{name}.pkl'
+        result = run('test.py', tiny_config, trained, '--work-dir',
+                     tmp_path / name, '--out', out, *extra)
+        assert_ok(result)
+        with open(out, 'rb') as f:
+            predictions[name] = pickle.load(f)
+    assert 'fused 12 blocks in 1 PoolFormer backbone(s)' in result.stdout
+    assert len(predictions['plain']) == len(predictions['fused']) == 2
+    for plain, fused in zip(predictions['plain'], predictions['fused']):
+        plain, fused = plain['pred_instances'], fused['pred_instances']
+        assert len(plain['scores']) > 0
+        torch.testing.assert_close(fused['scores'], plain['scores'],
+                                   atol=1e-4, rtol=1e-3)
+        torch.testing.assert_close(fused['bboxes'], plain['bboxes'],
+                                   atol=1e-2, rtol=1e-3)
+
+
 def test_test_segmentor(tmp_path):
     """tools/test.py on the shipped Semantic FPN config (mmseg scope) with a
     tiny ADE20K-style folder, drawing and dumping its predictions."""

@@ -25,6 +25,13 @@ def parse_args():
         help="test-time augmentation with the config's tta_model and "
         'tta_pipeline')
     parser.add_argument(
+        '--fuse',
+        action='store_true',
+        help='fold the PoolFormer backbone\'s norms and layer scales into '
+        'its convolutions before testing (same outputs, faster); with '
+        'model.backbone.channels_last=True its MLPs also run fused oneDNN '
+        'kernels on CPU')
+    parser.add_argument(
         '--dry-run',
         action='store_true',
         help='check the config, overrides, checkpoint and dataset folder, '
@@ -91,6 +98,11 @@ def main():
         enable_visualization(cfg, args.show_dir)
     if args.tta:
         enable_tta(cfg)
+    if args.fuse:
+        cfg.custom_hooks = [
+            *cfg.get('custom_hooks', []),
+            dict(type='mmpoolformer.FuseBackboneHook')
+        ]
     check_dataset_folders(cfg, ['test_dataloader'])
     if args.dry_run:
         print(f'{args.config}: ready to test {args.checkpoint}')

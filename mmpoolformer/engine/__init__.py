@@ -1,5 +1,9 @@
 from .cpu_autocast import CPUAutocastOptimWrapper
+from .fuse_backbone_hook import FuseBackboneHook
 from .iteration_seed_hook import IterationSeedHook
 from .runner import Runner
 
-__all__ = ['CPUAutocastOptimWrapper', 'IterationSeedHook', 'Runner']
+__all__ = [
+    'CPUAutocastOptimWrapper', 'FuseBackboneHook', 'IterationSeedHook',
+    'Runner'
+]
