@@ -21,9 +21,10 @@ class CPUAutocastOptimWrapper(OptimWrapper):
     bfloat16 keeps float32's exponent range, so it needs no loss scaling;
     with ``dtype='float16'`` the loss is scaled dynamically, as mmengine's
     AmpOptimWrapper does on GPUs, which makes this a way to check fp16
-    training numerics on a machine without one. Autocast keeps norms and
-    losses in float32. ``tools/train.py --amp`` picks it (bf16) on machines
-    without CUDA.
+    training numerics on a machine without one. CPU autocast keeps the
+    losses in float32 (unlike CUDA's, not the norms; PoolFormer's norms see
+    its float32 residual stream). ``tools/train.py --amp`` picks it (bf16)
+    on machines without CUDA.
 
     Args:
         dtype (str | torch.dtype): The lower precision, 'bfloat16' or
