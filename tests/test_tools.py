@@ -411,6 +411,15 @@ def test_benchmark_detector():
     assert 'images/s (64x96, batch 1, cpu' in result.stdout
 
 
+def test_benchmark_fused_detector():
+    result = run('benchmark.py', RETINANET, '--shape', 64, 96, '--iters', 2,
+                 '--warmup', 1, '--fuse', '--cfg-options',
+                 'model.backbone.channels_last=True')
+    assert_ok(result)
+    assert 'fused 12 blocks in 1 PoolFormer backbone(s)' in result.stdout
+    assert 'images/s (64x96, batch 1, cpu' in result.stdout
+
+
 def test_tools_take_mmpretrain_configs(tmp_path):
     """A user's mmpretrain classifier with our backbone, through the
     scope-generic tools."""

@@ -9,6 +9,8 @@ import torch
 from _cli import (add_config_args, add_shape_arg, build_model, dummy_batch,
                   image_shape, load_config, reports_errors)
 
+from mmpoolformer.engine import fuse_backbones
+
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__)
@@ -22,6 +24,11 @@ def parse_args():
         '--iters', type=int, default=20, help='timed iterations')
     parser.add_argument(
         '--warmup', type=int, default=5, help='untimed iterations first')
+    parser.add_argument(
+        '--fuse',
+        action='store_true',
+        help='time the model with its PoolFormer backbone fused, as '
+        'tools/test.py --fuse tests it')
     parser.add_argument(
         '--device',
         default='cuda' if torch.cuda.is_available() else 'cpu',
@@ -40,6 +47,8 @@ def main():
     cfg = load_config(args.config, args.cfg_options)
     shape = image_shape(args.shape, cfg.default_scope)
     model = build_model(cfg, args.checkpoint, args.device)
+    if args.fuse:
+        print(fuse_backbones(model))
     batch = dummy_batch(cfg.default_scope, shape, args.batch_size)
     with torch.no_grad():
         for _ in range(args.warmup):
