@@ -328,6 +328,18 @@ def build_model(cfg, checkpoint=None, device='cpu'):
     return model.to(device).eval()
 
 
+def synchronize(device):
+    """Waits for the device's queued work (CUDA runs asynchronously), so
+    that a timer stopped after it measures the work.
+
+    Args:
+        device (str | torch.device): Where the work runs.
+    """
+    device = torch.device(device)
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
 def dummy_batch(scope, shape, batch_size=1):
     """A batch as the scope's dataloaders pack it: random uint8 images and
     data samples carrying the image shape.

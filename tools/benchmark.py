@@ -7,7 +7,7 @@ import time
 import torch
 
 from _cli import (add_config_args, add_shape_arg, build_model, dummy_batch,
-                  image_shape, load_config, reports_errors)
+                  image_shape, load_config, reports_errors, synchronize)
 
 from mmpoolformer.engine import fuse_backbones
 
@@ -34,11 +34,6 @@ def parse_args():
         default='cuda' if torch.cuda.is_available() else 'cpu',
         help='defaults to cuda when available, else cpu')
     return parser.parse_args()
-
-
-def synchronize(device):
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
 
 
 @reports_errors

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from _cli import CLIError, reports_errors
+from _cli import CLIError, reports_errors, synchronize
 
 import mmpoolformer
 from mmpoolformer.checkpoint import convert_backbone_state_dict
@@ -111,12 +111,6 @@ def build_implementations(arch, training):
     implementations['timm'] = (
         timm_model, lambda x: reference.norm6(timm_model.forward_features(x)))
     return implementations
-
-
-def synchronize(device):
-    """Waits for the device's queued work (CUDA runs asynchronously)."""
-    if device.type == 'cuda':
-        torch.cuda.synchronize(device)
 
 
 def time_once(forward, x, training):
