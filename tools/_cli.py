@@ -178,6 +178,14 @@ def build_runner(cfg):
     return Runner.from_cfg(cfg)
 
 
+def add_custom_hook(cfg, hook_type):
+    """Appends ``dict(type=hook_type)`` to the config's ``custom_hooks``
+    unless it is there already."""
+    hooks = cfg.get('custom_hooks') or []
+    if not any(hook.get('type') == hook_type for hook in hooks):
+        cfg.custom_hooks = [*hooks, dict(type=hook_type)]
+
+
 def set_work_dir(cfg, work_dir, config_path):
     """Uses ``work_dir`` or, without one, the config's own or
     ``./work_dirs/<config name>``."""

@@ -5,9 +5,10 @@ import argparse
 from mmengine.config import ConfigDict
 from mmengine.evaluator import DumpResults
 
-from _cli import (CLIError, add_config_args, add_launcher_args, build_runner,
-                  check_checkpoint, check_dataset_folders, load_config,
-                  local_rank_env, reports_errors, set_launcher, set_work_dir)
+from _cli import (CLIError, add_config_args, add_custom_hook,
+                  add_launcher_args, build_runner, check_checkpoint,
+                  check_dataset_folders, load_config, local_rank_env,
+                  reports_errors, set_launcher, set_work_dir)
 
 
 def parse_args():
@@ -99,10 +100,7 @@ def main():
     if args.tta:
         enable_tta(cfg)
     if args.fuse:
-        cfg.custom_hooks = [
-            *cfg.get('custom_hooks', []),
-            dict(type='mmpoolformer.FuseBackboneHook')
-        ]
+        add_custom_hook(cfg, 'mmpoolformer.FuseBackboneHook')
     check_dataset_folders(cfg, ['test_dataloader'])
     if args.dry_run:
         print(f'{args.config}: ready to test {args.checkpoint}')

@@ -6,11 +6,10 @@ import torch
 from mmengine.logging import print_log
 from mmengine.runner import find_latest_checkpoint
 
-from _cli import (CLIError, add_config_args, add_launcher_args, build_runner,
-                  check_checkpoint, check_dataset_folders, load_config,
-                  local_rank_env, reports_errors, set_launcher, set_work_dir)
-
-SEED_HOOK = 'mmpoolformer.IterationSeedHook'
+from _cli import (CLIError, add_config_args, add_custom_hook,
+                  add_launcher_args, build_runner, check_checkpoint,
+                  check_dataset_folders, load_config, local_rank_env,
+                  reports_errors, set_launcher, set_work_dir)
 
 
 def parse_args():
@@ -42,14 +41,6 @@ def parse_args():
     args = parser.parse_args()
     local_rank_env(args.local_rank)
     return args
-
-
-def add_iteration_seed_hook(cfg):
-    """Reseeds the generators at every iteration so that a resumed run
-    draws the same random numbers as an uninterrupted one."""
-    hooks = cfg.get('custom_hooks') or []
-    if not any(hook.get('type') == SEED_HOOK for hook in hooks):
-        cfg.custom_hooks = [*hooks, dict(type=SEED_HOOK)]
 
 
 @reports_errors
@@ -86,7 +77,9 @@ def main():
         check_checkpoint(args.resume)
         cfg.resume, cfg.load_from = True, args.resume
 
-    add_iteration_seed_hook(cfg)
+    # Reseeds the generators at every iteration so that a resumed run draws
+    # the same random numbers as an uninterrupted one.
+    add_custom_hook(cfg, 'mmpoolformer.IterationSeedHook')
 
     dataloaders = ['train_dataloader']
     if cfg.get('val_cfg'):
