@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from conftest import randomize_
 from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 
@@ -185,16 +186,33 @@ def test_train_then_test_from_url(trained, tiny_config, tmp_path):
     assert len(predictions) == 2
 
 
+def random_detector_checkpoint(path):
+    """RetinaNet-S12 with random weights, its class logits scaled down so
+    that the scores spread out (about 0.52-0.83 on the tiny dataset) with
+    gaps well above the fused model's rounding. A barely trained detector
+    scores nearly every box alike, and boxes whose scores tie swap places
+    when the rounding changes."""
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        model = MODELS.build(Config.fromfile(RETINANET).model)
+    randomize_(model, seed=3)
+    with torch.no_grad():
+        model.bbox_head.retina_cls.weight.mul_(0.01)
+    torch.save({'state_dict': model.state_dict()}, path)
+    return path
+
+
 def test_fused_testing_predicts_what_the_plain_model_does(
-        trained, tiny_config, tmp_path):
+        tiny_config, tmp_path):
     """tools/test.py --fuse (channels-last, so the oneDNN MLP path runs)
-    dumps the predictions of the unfused model."""
+    dumps the predictions of the unfused model: the backbone is fused after
+    the checkpoint is loaded."""
+    checkpoint = random_detector_checkpoint(tmp_path / 'random.pth')
     predictions = {}
     for name, extra in (('plain', []), ('fused', [
             '--fuse', '--cfg-options', 'model.backbone.channels_last=True'
     ])):
         out = tmp_path / f'{name}.pkl'
-        result = run('test.py', tiny_config, trained, '--work-dir',
+        result = run('test.py', tiny_config, checkpoint, '--work-dir',
                      tmp_path / name, '--out', out, *extra)
         assert_ok(result)
         with open(out, 'rb') as f:
