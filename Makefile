@@ -1,5 +1,7 @@
 # mmpoolformer: `make demo` and `make test` install first when needed.
 VENV ?= .venv
+# One absolute path from here on, whatever folder VENV was given relative to.
+override VENV := $(abspath $(VENV))
 PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.mmpoolformer-installed
 PYTEST_ARGS ?=
@@ -7,17 +9,17 @@ PYTEST_ARGS ?=
 .PHONY: install demo test clean
 
 install:
-	bash tools/install/install.sh $(VENV)
+	bash tools/install/install.sh "$(VENV)"
 
 # Re-install when the install recipe or the pins change; otherwise skip.
-$(INSTALLED): tools/install/install.sh requirements/all.txt requirements/runtime.txt setup.py
-	bash tools/install/install.sh $(VENV)
+$(INSTALLED): tools/install/install.sh requirements/build.txt requirements/all.txt setup.py
+	bash tools/install/install.sh "$(VENV)"
 
 demo: $(INSTALLED)
-	PYTHON=$(PYTHON) bash tools/run_demo.sh
+	PYTHON="$(PYTHON)" bash tools/run_demo.sh
 
 test: $(INSTALLED)
-	$(PYTHON) -m pytest tests $(PYTEST_ARGS)
+	"$(PYTHON)" -m pytest tests $(PYTEST_ARGS)
 
 clean:
 	rm -rf work_dirs data/demo mmpoolformer/.mim

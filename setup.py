@@ -60,15 +60,18 @@ if __name__ == '__main__':
         long_description=open(osp.join(ROOT, 'README.md')).read(),
         long_description_content_type='text/markdown',
         license='Apache License 2.0',
-        python_requires='>=3.8',
+        python_requires='>=3.10',
         packages=find_packages(exclude=('configs', 'tools', 'tests', 'demo')),
         include_package_data=True,
         package_data={'mmpoolformer': ['.mim/**/*']},
         install_requires=requirements(),
         extras_require={
-            'det': ['mmdet==3.3.0'],
-            'seg': ['mmsegmentation==1.2.2', 'ftfy', 'regex'],
-            'cls': ['mmpretrain==1.2.0'],
-            'tests': ['pytest', 'timm', 'pycocotools', 'onnx', 'onnxruntime'],
+            'det': ['mmdet>=3.3.0,<3.4'],
+            'seg': ['mmsegmentation>=1.2.2,<1.3', 'ftfy', 'regex'],
+            'cls': ['mmpretrain>=1.2.0,<1.3'],
+            'tests': [
+                'pytest', 'hypothesis', 'timm', 'pycocotools', 'onnx',
+                'onnxruntime'
+            ],
         },
         zip_safe=False)

@@ -1,0 +1,174 @@
+"""tools/install/install.sh walked end to end in seconds: a stand-in Python
+answers the script's pip and import calls (it "downloads" a tiny mmcv source
+tree and "compiles" it), so the script's own logic runs for real: path
+handling with a relative VENV from another folder, the build in the unpacked
+source folder, the wheel cache, progress lines and the failure line."""
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+INSTALL = ROOT / 'tools' / 'install' / 'install.sh'
+
+# Answers the calls install.sh makes of the venv's python, logging each one
+# with the folder it ran in. STANDIN_FAIL_BUILD=1 makes the mmcv build fail.
+STANDIN = textwrap.dedent('''\
+    #!{python}
+    import os, sys, tarfile, time, io
+    from pathlib import Path
+    args = sys.argv[1:]
+    # `-m pip --disable-pip-version-check COMMAND ...`: COMMAND
+    pip = next((a for a in args[2:] if not a.startswith('-')), None) \
+        if args[:2] == ['-m', 'pip'] else None
+    with open(os.environ['STANDIN_LOG'], 'a') as log:
+        log.write(os.getcwd() + ' | ' + ' '.join(args) + '\\n')
+    if args[:2] == ['-m', 'venv']:
+        venv = Path(args[2])
+        (venv / 'bin').mkdir(parents=True)
+        (venv / 'bin' / 'python').write_text(Path(__file__).read_text())
+        (venv / 'bin' / 'python').chmod(0o755)
+    elif args[:1] == ['-c']:
+        code = args[1]
+        if 'import mmcv, mmcv.ops' in code and 'assert' in code:
+            sys.exit(1)  # mmcv is not there yet: build it
+        if 'torch.version.cuda if' in code:
+            print('2.14.1 cpu')
+        elif 'print(' in code:
+            print('versions')
+    elif pip == 'download':
+        folder = Path(args[args.index('-d') + 1])
+        with tarfile.open(folder / 'mmcv-2.1.0.tar.gz', 'w:gz') as tar:
+            for name, text in (('setup.py', '-std=c++17'),
+                               ('mmcv/ops/csrc/pytorch/a.cpp', ''),
+                               ('mmcv/ops/csrc/pytorch/cpu/b.cpp', '')):
+                data = text.encode()
+                info = tarfile.TarInfo('mmcv-2.1.0/' + name)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+    elif pip == 'wheel':
+        assert '-std=c++20' in Path('setup.py').read_text()
+        Path('build').mkdir()
+        Path('build/a.o').touch()
+        print('[1/2] c++ a.cpp', flush=True)  # ninja's counter
+        time.sleep(2.5)
+        if os.environ.get('STANDIN_FAIL_BUILD'):
+            print('a.cpp:1: error: something the compiler said')
+            sys.exit(1)
+        out = Path(args[args.index('-w') + 1])
+        out.mkdir(parents=True, exist_ok=True)
+        (out / 'mmcv-2.1.0-cp311-cp311-linux_x86_64.whl').touch()
+    ''')
+
+
+def run_install(tmp_path, venv_arg, **env):
+    standin = tmp_path / 'python3-standin'
+    standin.write_text(STANDIN.format(python=sys.executable))
+    standin.chmod(0o755)
+    elsewhere = tmp_path / 'elsewhere'
+    elsewhere.mkdir(exist_ok=True)
+    environ = dict(
+        os.environ,
+        PYTHON=str(standin),
+        STANDIN_LOG=str(tmp_path / 'calls.log'),
+        MMPOOLFORMER_CACHE=str(tmp_path / 'cache'),
+        MMPOOLFORMER_PROGRESS_SECONDS='1',
+        **env)
+    result = subprocess.run(['bash', str(INSTALL), venv_arg],
+                            cwd=elsewhere,
+                            env=environ,
+                            capture_output=True,
+                            text=True,
+                            timeout=120)
+    calls = (tmp_path / 'calls.log').read_text().splitlines()
+    return result, calls
+
+
+def test_a_relative_venv_from_another_folder_builds_mmcv_and_installs(
+        tmp_path):
+    result, calls = run_install(tmp_path, 'relative/venv')
+    assert result.returncode == 0, result.stdout + result.stderr
+    venv = tmp_path / 'elsewhere' / 'relative' / 'venv'
+    assert (venv / '.mmpoolformer-installed').is_file()
+    assert f'[install] virtual environment: {venv}\n' in result.stdout
+    # The wheel was built inside the unpacked source, by the venv's python,
+    # and went into the cache, keyed by torch and the (absent) CUDA.
+    builds = [c for c in calls if 'check wheel ' in c]
+    assert len(builds) == 1 and builds[0].split(' | ')[0].endswith(
+        'mmcv-2.1.0')
+    wheels = list((tmp_path / 'cache' / 'wheels' /
+                   'mmcv-2.1.0-torch2.14.1-cpu').glob('*.whl'))
+    assert len(wheels) == 1
+    assert any(f'install --no-deps {wheels[0]}' in c for c in calls)
+    # Progress while compiling: the time and the files compiled.
+    assert '[install] compiling mmcv: 0 min ' in result.stdout
+    assert '1 of 2 source files compiled' in result.stdout
+    assert '[install] compiled mmcv in 0 min' in result.stdout
+
+
+def test_a_second_install_takes_the_cached_wheel(tmp_path):
+    first, _ = run_install(tmp_path, 'venv-a')
+    assert first.returncode == 0, first.stderr
+    second, calls = run_install(tmp_path, str(tmp_path / 'venv-b'))
+    assert second.returncode == 0, second.stderr
+    assert 'using the cached wheel' in second.stdout
+    assert sum('check wheel ' in c for c in calls) == 1  # the first build only
+
+
+def test_a_failed_build_ends_with_one_line_naming_the_step_and_the_retry(
+        tmp_path):
+    result, _ = run_install(tmp_path, 'venv', STANDIN_FAIL_BUILD='1')
+    assert result.returncode == 1
+    failed = [
+        line for line in result.stderr.splitlines()
+        if line.startswith('[install] FAILED')
+    ]
+    assert len(failed) == 1 and 'building mmcv 2.1.0' in failed[0]
+    assert 'run `make install` again' in result.stderr
+    # The compiler's last words are shown, and the full log is named.
+    assert 'a.cpp:1: error: something the compiler said' in result.stderr
+    assert str(tmp_path / 'cache' / 'mmcv-build.log') in result.stderr
+    # Nothing half-built is left to be mistaken for a cached wheel.
+    assert not list((tmp_path / 'cache' / 'wheels').glob('**/*.whl'))
+
+
+def test_make_resolves_a_relative_venv_once_to_an_absolute_path(tmp_path):
+    result = subprocess.run(
+        ['make', '-n', '-C', str(ROOT), 'install', 'VENV=some/env'],
+        cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert f'tools/install/install.sh "{ROOT}/some/env"' in result.stdout
+
+
+def requirement_versions():
+    """``{package: version}`` of the ``==`` pins in requirements/build.txt
+    and requirements/all.txt."""
+    pins = {}
+    for name in ('build.txt', 'all.txt'):
+        for line in (ROOT / 'requirements' / name).read_text().splitlines():
+            if '==' in line and not line.startswith('#'):
+                package, version = line.split('==')
+                pins[package.strip()] = version.strip()
+    return pins
+
+
+def test_the_readme_pins_are_the_requirement_files():
+    pins = requirement_versions()
+    assert {'torch', 'torchvision', 'mmcv', 'mmengine', 'mmdet',
+            'mmsegmentation', 'mmpretrain'} <= set(pins)
+    readme = (ROOT / 'README.md').read_text()
+    table = readme.split('| package | version |')[1].split('\n\n')[0]
+    rows = {
+        cells[1].strip(): cells[2].strip()
+        for cells in (line.split('|') for line in table.splitlines()[2:])
+    }
+    assert rows['torch / torchvision'].startswith(
+        f"{pins['torch']} / {pins['torchvision']}")
+    for package in ('mmengine', 'mmcv', 'mmdet', 'mmsegmentation',
+                    'mmpretrain'):
+        assert rows[package].split()[0].rstrip(',') == pins[package], package
+    setuptools = next(
+        line for line in (ROOT / 'requirements' / 'build.txt').read_text(
+        ).splitlines() if line.startswith('setuptools'))
+    low, high = setuptools.split('>=')[1].split(',<')
+    assert rows['setuptools'].startswith(f'>= {low}, < {high}')
