@@ -1,6 +1,11 @@
-"""PoolFormer / MetaFormer backbones for the OpenMMLab 2.x libraries."""
-from .checkpoint import (register_atomic_saving,
-                         register_safe_checkpoint_loading)
+"""PoolFormer / MetaFormer backbones for the OpenMMLab 2.x libraries.
+
+Importing registers our classes in the ``mmpoolformer`` scope and changes
+nothing else in the process but one thing: mmengine's checkpoint types join
+torch's ``weights_only`` allow-list (see
+:func:`mmpoolformer.checkpoint.allow_mmengine_checkpoint_types`).
+"""
+from .checkpoint import allow_mmengine_checkpoint_types
 from .config_package import register_config_package
 from .datasets import DataError
 from .engine import CPUAutocastOptimWrapper, IterationSeedHook, Runner
@@ -8,8 +13,7 @@ from .models import PoolFormer
 from .registry import MODELS
 from .version import __version__
 
-register_safe_checkpoint_loading()
-register_atomic_saving()
+allow_mmengine_checkpoint_types()
 register_config_package()
 
 __all__ = [

@@ -1,12 +1,15 @@
 """Checkpoint layouts, exact loading, and clear errors for bad files."""
 import logging
+import pickle
+import re
 
 import pytest
 import torch
 
 from mmpoolformer import PoolFormer
 from mmpoolformer.checkpoint import (CheckpointError, convert_state_dict,
-                                     detect_layout, load_state_dict)
+                                     detect_layout, foreign_layout,
+                                     load_state_dict)
 
 X = torch.randn(1, 3, 64, 64)
 
@@ -38,7 +41,7 @@ def reference_outputs(reference):
 def assert_outputs_equal(model, expected, indices=(0, 1, 2, 3)):
     with torch.no_grad():
         actual = model(X)
-    for a, i in zip(actual, indices):
+    for a, i in zip(actual, indices, strict=True):
         assert (a - expected[i]).abs().max().item() < 1e-5
 
 
@@ -114,7 +117,7 @@ def test_timm_layout_loads_and_matches_timm_stages(tmp_path):
         hook.remove()
     for a, e in zip(stage_outputs, expected):
         assert (a - e).abs().max().item() < 1e-5
-    assert torch.equal(model.norm3.weight, reference.head.norm.weight)
+    assert torch.equal(model.norm6.weight, reference.head.norm.weight)
 
 
 def test_pretrained_argument_is_the_init_cfg_shortcut(reference_s12,
@@ -141,18 +144,34 @@ def test_own_layout_round_trips(tmp_path):
         assert torch.equal(value, loaded.state_dict()[key]), key
 
 
-def test_whole_detector_checkpoint_converts_backbone_and_keeps_the_rest(
-        reference_s12):
+def test_official_whole_detector_checkpoint_keeps_its_names(reference_s12):
     state = {f'backbone.{k}': v for k, v in reference_s12.state_dict().items()}
     state['neck.lateral_convs.0.conv.weight'] = torch.randn(256, 64, 1, 1)
     converted = convert_state_dict(state)
-    assert torch.equal(converted['neck.lateral_convs.0.conv.weight'],
-                       state['neck.lateral_convs.0.conv.weight'])
-    assert torch.equal(converted['backbone.stages.1.downsample.proj.weight'],
-                       state['backbone.network.1.proj.weight'])
-    assert torch.equal(converted['backbone.norm3.weight'],
-                       state['backbone.norm6.weight'])
-    assert not any('network' in k for k in converted)
+    assert converted.keys() == state.keys()
+    assert all(converted[k] is state[k] for k in state)
+
+
+def test_earlier_mmpoolformer_layout_converts_to_the_official_names(
+        reference_s12):
+    """Models trained with mmpoolformer 0.1 (``stages.{i}.blocks``,
+    ``stages.{i}.downsample``, ``norm{i}``) load after conversion."""
+    official = reference_s12.state_dict()
+    earlier = {}
+    for key, value in official.items():
+        key = re.sub(r'^network\.(\d+)\.', lambda m: (
+            f'stages.{int(m[1]) // 2}.blocks.' if int(m[1]) % 2 == 0 else
+            f'stages.{(int(m[1]) + 1) // 2}.downsample.'), key)
+        earlier[re.sub(r'^norm(\d)\.', lambda m: f'norm{int(m[1]) // 2}.',
+                       key)] = value
+    assert detect_layout(earlier) == 'stages'
+    whole = {f'backbone.{k}': v for k, v in earlier.items()}
+    whole['head.fc.weight'] = torch.randn(1000, 512)
+    converted = convert_state_dict(whole)
+    assert set(converted) == {f'backbone.{k}' for k in official} | {
+        'head.fc.weight'}
+    for key, value in official.items():
+        assert converted[f'backbone.{key}'] is value, key
 
 
 def test_bare_official_checkpoint_converts_to_a_whole_classifier(
@@ -160,7 +179,7 @@ def test_bare_official_checkpoint_converts_to_a_whole_classifier(
     state = official_classification(reference_s12)
     converted = convert_state_dict(state)
     assert torch.equal(converted['head.fc.weight'], state['head.weight'])
-    assert torch.equal(converted['backbone.norm3.bias'], state['norm.bias'])
+    assert torch.equal(converted['backbone.norm6.bias'], state['norm.bias'])
     assert all(k.startswith(('backbone.', 'head.fc.')) for k in converted)
     assert len(converted) == len(state)
 
@@ -178,8 +197,8 @@ def test_bad_out_indices_are_refused(out_indices):
 
 @pytest.mark.parametrize('kwargs, match', [
     (dict(token_mixer='conv'), 'token mixer'),
-    (dict(norm='in'), 'norm'),
-    (dict(act='tanh'), 'activation'),
+    (dict(norm_cfg='in'), 'norm'),
+    (dict(act_cfg='tanh'), 'activation'),
     (dict(token_mixer=('pooling', 'attention')), 'each of the 4 stages'),
     (dict(frozen_stages=5), 'frozen_stages'),
 ])
@@ -254,9 +273,10 @@ def test_pickle_that_runs_code_is_refused(tmp_path):
     with pytest.raises(CheckpointError, match='evil.pth.*refused|refused.*evil'):
         load_state_dict(str(path))
     assert not marker.exists()
-    # The same through mmengine's loader, as load_from / resume use it.
+    # The same through mmengine's own loader, as load_from / resume use it:
+    # torch's weights_only default refuses it.
     from mmengine.runner import CheckpointLoader
-    with pytest.raises(CheckpointError):
+    with pytest.raises(pickle.UnpicklingError):
         CheckpointLoader.load_checkpoint(str(path))
     assert not marker.exists()
 
@@ -279,30 +299,9 @@ def test_getattr_beyond_history_buffer_statistics_is_refused(tmp_path):
 
 
 def test_checkpoint_saved_by_mmengine_runner_loads(tmp_path):
-    from mmengine.model import BaseModel
-    from mmengine.runner import Runner, load_checkpoint
-
-    class Tiny(BaseModel):
-
-        def __init__(self):
-            super().__init__()
-            self.fc = torch.nn.Linear(2, 1)
-
-        def forward(self, inputs, labels=None, mode='loss'):
-            return dict(loss=(self.fc(inputs) - labels).square().mean())
-
-    data = [(torch.randn(2), torch.randn(1)) for _ in range(4)]
-    runner = Runner(
-        model=Tiny(),
-        work_dir=str(tmp_path),
-        train_dataloader=dict(
-            dataset=data, sampler=dict(type='DefaultSampler', shuffle=True),
-            batch_size=2, collate_fn=dict(type='default_collate')),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
-        train_cfg=dict(by_epoch=False, max_iters=2),
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook',
-                                           interval=2, by_epoch=False)),
-        default_scope='mmengine')
+    from mmengine.runner import load_checkpoint
+    from tiny_runner import Tiny, tiny_runner
+    runner = tiny_runner(tmp_path)
     runner.train()
     path = tmp_path / 'iter_2.pth'
     checkpoint = torch.load(path, weights_only=True)
@@ -311,3 +310,15 @@ def test_checkpoint_saved_by_mmengine_runner_loads(tmp_path):
     model = Tiny()
     load_checkpoint(model, str(path))
     assert torch.equal(model.fc.weight, runner.model.fc.weight)
+
+
+def test_only_layouts_our_models_cannot_load_count_as_foreign(reference_s12):
+    official = reference_s12.state_dict()
+    whole = {f'backbone.{k}': v for k, v in official.items()}
+    assert foreign_layout(whole) is None  # official names: loads by name
+    assert foreign_layout(official_classification(reference_s12)) == \
+        'network'  # bare: no backbone. prefix, a head of its own
+    earlier = {f'backbone.stages.0.blocks.0.{k}': v for k, v in
+               reference_s12.network[0][0].state_dict().items()}
+    assert foreign_layout(earlier) == 'stages'
+    assert foreign_layout({'backbone.conv1.weight': torch.zeros(1)}) is None

@@ -67,9 +67,10 @@ def test_config_recipe_and_header(arch):
 
 @pytest.mark.parametrize('arch', ARCHS)
 def test_logits_equal_official_weights_in_mmpretrain(arch, tmp_path):
-    """An official .pth.tar, given to mmengine's loader as tools/test.py does,
-    gives the logits of mmpretrain's PoolFormer + head with those weights."""
-    from mmengine.runner import load_checkpoint
+    """An official .pth.tar, converted as tools/convert_checkpoint.py and
+    tools/test.py do, loads strictly and gives the logits of mmpretrain's
+    PoolFormer + head with those weights."""
+    from mmpoolformer.checkpoint import convert_state_dict, load_state_dict
     reference = mmpretrain_poolformer(arch, seed=3)
     channels = PoolFormer.arch_settings[arch]['embed_dims'][-1]
     head = torch.nn.Linear(channels, 1000)
@@ -82,7 +83,8 @@ def test_logits_equal_official_weights_in_mmpretrain(arch, tmp_path):
     torch.save(state, path)
 
     classifier = build_classifier(load(arch))
-    load_checkpoint(classifier, str(path), strict=True)
+    classifier.load_state_dict(
+        convert_state_dict(load_state_dict(str(path))), strict=True)
     classifier.eval()
     x = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
@@ -90,6 +92,35 @@ def test_logits_equal_official_weights_in_mmpretrain(arch, tmp_path):
         logits = classifier(x, mode='tensor')
     assert logits.shape == (2, 1000)
     assert (logits - expected).abs().max().item() < 1e-4
+
+
+def test_timm_checkpoint_converts_with_its_classifier_head():
+    """A bare timm checkpoint becomes a whole classifier, head included, that
+    loads strictly. (timm's PoolFormer v1 pools before its final norm, the
+    official code after it, so their logits differ; the head's weights are
+    what must come through.)"""
+    import timm
+
+    from mmpoolformer.checkpoint import convert_state_dict
+    reference = timm.create_model('poolformer_s12', pretrained=False)
+    torch.manual_seed(5)
+    with torch.no_grad():
+        for param in reference.parameters():
+            param.add_(torch.randn_like(param) * 0.05)
+    reference.eval()
+    converted = convert_state_dict(reference.state_dict())
+    assert torch.equal(converted['head.fc.weight'],
+                       reference.state_dict()['head.fc.weight'])
+    assert torch.equal(converted['head.fc.bias'],
+                       reference.state_dict()['head.fc.bias'])
+    classifier = build_classifier(load('s12'))
+    classifier.load_state_dict(converted, strict=True)
+    classifier.eval()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        features = classifier.extract_feat(x)[-1]
+        expected = reference.head.fc(features)
+        assert (classifier(x, mode='tensor') - expected).abs().max() < 1e-5
 
 
 @pytest.mark.parametrize('arch', ARCHS)
@@ -164,6 +195,31 @@ def test_demo_classifier_trains_and_tests_through_the_tools(tmp_path):
                  '--work-dir', work_dir)
     metrics = [line for line in output.splitlines() if '(test)' in line]
     assert any('accuracy/top1: ' in line for line in metrics), output[-3000:]
+
+
+def test_tools_test_evaluates_a_bare_official_checkpoint(tmp_path):
+    """The official .pth.tar layout (``network.*``, ``norm``, ``head``) is
+    converted by tools/test.py, which says so, and then evaluates."""
+    from tool_runs import assert_ok, run
+    make_demo_data(tmp_path, num_train=2, num_val=6, img_size=64)
+    reference = mmpretrain_poolformer('s12', seed=4)
+    state = {k: v for k, v in reference.state_dict().items()
+             if not k.startswith('norm')}
+    state.update({f'norm.{k}': v
+                  for k, v in reference.norm6.state_dict().items()})
+    state.update({'head.weight': torch.randn(3, 512) * 0.01,
+                  'head.bias': torch.zeros(3)})
+    path = tmp_path / 'poolformer_s12.pth.tar'
+    torch.save(state, path)
+    result = run('test.py', CONFIGS / 'demo' / 'poolformer_s12_demo_cls.py',
+                 path, '--work-dir', tmp_path / 'work', cwd=tmp_path)
+    assert_ok(result)
+    converted = tmp_path / 'work' / 'poolformer_s12_converted.pth'
+    assert f'network layout: converted {len(state)} tensors' in \
+        result.stdout + result.stderr
+    assert converted.is_file()
+    assert 'accuracy/top1' in result.stdout
+    assert 'missing keys' not in result.stdout + result.stderr
 
 
 def test_missing_image_folder_is_one_clear_line(tmp_path):

@@ -12,7 +12,8 @@ from mmengine.registry import MODELS, DefaultScope
 from mmengine.structures import PixelData
 
 from mmpoolformer.datasets import (CheckedPipeline, DataError,
-                                   as_annotation_error)
+                                   MissingDataError, as_annotation_error,
+                                   check_dataset_folders, wrapped_datasets)
 from tool_runs import ROOT, assert_clean_error, make_demo_data, run
 
 RETINANET = f'{ROOT}/configs/demo/retinanet_poolformer_s12_demo.py'
@@ -160,3 +161,37 @@ def test_annotation_error_names_the_files_of_wrapped_datasets():
     # Errors from elsewhere (a config mistake, say) pass unchanged.
     other = _raised_by(build, KeyError('images'))
     assert as_annotation_error(other, cfg) is other
+
+
+def test_missing_folders_of_wrapped_datasets_are_named(tmp_path):
+    (tmp_path / 'a' / 'images').mkdir(parents=True)
+    (tmp_path / 'a' / 'train.json').write_text('{}')
+    (tmp_path / 'b').mkdir()
+    present = dict(
+        data_root=str(tmp_path / 'a'),
+        ann_file='train.json',
+        data_prefix=dict(img='images/'))
+    missing_images = dict(
+        type='RepeatDataset',
+        times=2,
+        dataset=dict(
+            data_root=str(tmp_path / 'b'), data_prefix=dict(img='images/')))
+    loader = dict(
+        dataset=dict(type='ConcatDataset', datasets=[present,
+                                                     missing_images]))
+    check_dataset_folders({'train_dataloader': dict(dataset=present)})
+    with pytest.raises(MissingDataError) as raised:
+        check_dataset_folders({'train_dataloader': loader}, 'mmdet')
+    assert str(raised.value) == (
+        f'dataset folder not found: {tmp_path / "b" / "images"}/ '
+        '(train_dataloader.dataset.datasets.1.dataset.data_prefix.img); '
+        'see docs/detection_segmentation.md to prepare it')
+
+
+def test_wrapped_datasets_walks_built_datasets():
+    parts = [torch.utils.data.TensorDataset(torch.zeros(n)) for n in (2, 3)]
+    concat = torch.utils.data.ConcatDataset(parts)
+    assert list(wrapped_datasets(concat)) == [
+        ('dataset', concat), ('dataset.datasets.0', parts[0]),
+        ('dataset.datasets.1', parts[1])
+    ]

@@ -3,12 +3,16 @@ segmentation demo config.
 
 Each config is trained for two iterations with ``tools/train.py`` on a tiny
 copy of the demo dataset, its checkpoint is tested with ``tools/test.py``
-(``--show-dir`` included), reloaded strictly into a freshly built model and
-run on one image with ``demo/image_demo.py``. Whether the demos *learn* is a
-benchmark, not a test: see docs/demo.md.
+(``--show-dir`` and ``--out`` included), reloaded strictly into a freshly
+built model and run on one image with ``demo/image_demo.py``. Testing the
+checkpoint gives the metrics of training's own final validation, and the
+reloaded model predicts what ``tools/test.py`` dumped. Whether the demos
+*learn* is a benchmark, not a test: see docs/demo.md.
 """
 import os
 import os.path as osp
+import pickle
+import re
 import subprocess
 import sys
 
@@ -17,7 +21,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
-from mmengine.runner import load_checkpoint
+from mmengine.runner import Runner, load_checkpoint
 
 from tool_runs import make_demo_data
 
@@ -33,9 +37,15 @@ SHRINK = ['train_cfg.max_iters=2', 'train_dataloader.batch_size=2']
 # After two iterations no detection scores above the usual threshold, and
 # mmdet's CocoMetric reports no metric at all for empty results.
 KEEP_ALL_DETECTIONS = {
-    'retinanet_poolformer_s12_demo.py': ['model.test_cfg.score_thr=0'],
-    'mask_rcnn_poolformer_s12_demo.py': ['model.test_cfg.rcnn.score_thr=0'],
+    'retinanet_poolformer_s12_demo.py': {
+        'model.test_cfg.score_thr': 0
+    },
+    'mask_rcnn_poolformer_s12_demo.py': {
+        'model.test_cfg.rcnn.score_thr': 0
+    },
 }
+# What mmengine prints beside the metrics on their line.
+TIMINGS = ('data_time', 'time')
 
 
 @pytest.fixture(scope='module')
@@ -71,32 +81,78 @@ def test_every_detection_and_segmentation_demo_is_covered():
     assert sorted(found) == sorted(METRIC_KEYS)
 
 
+def final_metrics(output, mode):
+    """The metrics on the last line that mmengine printed for ``mode``
+    ('val' or 'test'), as printed (four decimals)."""
+    line = [
+        line for line in output.splitlines() if f'Iter({mode})' in line
+    ][-1]
+    return {
+        key: value
+        for key, value in re.findall(r'([\w/]+): (-?[\d.]+)', line)
+        if key not in TIMINGS
+    }
+
+
+def assert_same_predictions(dumped, predicted):
+    """The predictions that ``tools/test.py --out`` dumped (dicts) equal
+    those of the data samples ``predicted``, image by image: the sorted
+    detection scores (near-tied boxes may trade places), or the
+    segmentation logits."""
+    assert len(dumped) == len(predicted) > 0
+    for saved, sample in zip(dumped, predicted):
+        assert saved['img_path'] == sample.img_path
+        if 'pred_instances' in saved:
+            scores = sample.pred_instances.scores
+            assert len(scores) > 0
+            torch.testing.assert_close(
+                saved['pred_instances']['scores'].sort().values,
+                scores.sort().values,
+                atol=1e-5,
+                rtol=1e-4)
+        else:
+            torch.testing.assert_close(
+                saved['seg_logits']['data'],
+                sample.seg_logits.data,
+                atol=1e-5,
+                rtol=1e-4)
+
+
 @pytest.mark.parametrize('name', sorted(METRIC_KEYS))
-def test_train_test_reload(name, run_dir):
+def test_train_test_reload(name, run_dir, monkeypatch):
     config = osp.join(DEMO_DIR, name)
     work_dir = run_dir / 'work_dirs' / osp.splitext(name)[0]
-    run('tools/train.py',
+    keep_all = KEEP_ALL_DETECTIONS.get(name, {})
+    keep_all_args = [f'{key}={value}' for key, value in keep_all.items()]
+    training = run(
+        'tools/train.py',
         config,
         '--work-dir',
         work_dir,
         '--cfg-options',
         *SHRINK,
+        *keep_all_args,
         cwd=run_dir)
     with open(work_dir / 'last_checkpoint') as f:
         checkpoint = f.read().strip()
     assert osp.isfile(checkpoint)
 
     show_dir = work_dir / 'pictures'
+    dump = work_dir / 'predictions.pkl'
     test_args = [
-        config, checkpoint, '--work-dir', work_dir, '--show-dir', show_dir
+        config, checkpoint, '--work-dir', work_dir, '--show-dir', show_dir,
+        '--out', dump
     ]
-    if name in KEEP_ALL_DETECTIONS:
-        test_args += ['--cfg-options', *KEEP_ALL_DETECTIONS[name]]
+    if keep_all_args:
+        test_args += ['--cfg-options', *keep_all_args]
     output = run('tools/test.py', *test_args, cwd=run_dir)
-    metric_lines = [line for line in output.splitlines() if '(test)' in line]
+    tested = final_metrics(output, 'test')
     for key in METRIC_KEYS[name]:
-        assert any(f'{key}: ' in line for line in metric_lines), \
+        assert key in tested, \
             f'{key} missing from the metrics tools/test.py printed'
+    # The checkpoint holds the model training ended with, which training
+    # validated on the same (test) data.
+    assert tested == final_metrics(training, 'val')
     pictures = [
         file for _, _, files in os.walk(show_dir) for file in files
         if file.endswith('.png')
@@ -104,14 +160,26 @@ def test_train_test_reload(name, run_dir):
     assert len(pictures) == 4
 
     cfg = Config.fromfile(config)
+    cfg.merge_from_dict(keep_all)
+    cfg.test_dataloader.update(num_workers=0, persistent_workers=False)
+    # The configs' data root is relative to the run directory.
+    monkeypatch.chdir(run_dir)
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         model = MODELS.build(cfg.model)
-    # Strict: any missing or unexpected key raises.
-    saved = load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+        # Strict: any missing or unexpected key raises.
+        saved = load_checkpoint(
+            model, checkpoint, map_location='cpu', strict=True)
+        loader = Runner.build_dataloader(cfg.test_dataloader)
+        model.eval()
+        with torch.no_grad():
+            predicted = [
+                sample for batch in loader
+                for sample in model.test_step(batch)
+            ]
     assert tuple(saved['meta']['dataset_meta']['classes']) == tuple(
         cfg.train_dataloader.dataset.metainfo.classes)
-    for key, value in model.state_dict().items():
-        torch.testing.assert_close(value, saved['state_dict'][key])
+    with open(dump, 'rb') as f:
+        assert_same_predictions(pickle.load(f), predicted)
 
     image = run_dir / 'data' / 'demo' / 'images' / 'val' / '000000.png'
     drawing = work_dir / 'drawing.png'

@@ -1,13 +1,17 @@
 """Two CPU processes (torchrun + gloo): testing on two processes gives the
-metric of one process, and a process that dies ends the whole run with a
-message instead of leaving the others waiting."""
+metric of one process, and a process that dies or hangs ends the whole run
+with a message instead of leaving the others waiting.
+
+Every run here hides CUDA (``CUDA_VISIBLE_DEVICES=''``), so that a machine
+with GPUs checks the gloo processes of machines without them too.
+"""
 import re
 import time
 
 import pytest
-import torch
 
-from tool_runs import ROOT, assert_ok, free_port, make_demo_data, run
+from tool_runs import (ROOT, assert_ok, free_port, make_demo_data, run,
+                       run_stopping_at)
 
 RETINANET = f'{ROOT}/configs/demo/retinanet_poolformer_s12_demo.py'
 SHORT = [
@@ -38,10 +42,39 @@ _base_ = '{RETINANET}'
 custom_imports = dict(imports=['dying_rank'], allow_failed_imports=False)
 custom_hooks = [dict(type='KillSecondProcess')]
 '''
+# A custom hook with which the second process stops answering after its
+# first iteration, having written the time to ``mark``: it never reaches
+# the collectives of DDP's second iteration, where the first process waits.
+HANGING_RANK = '''
+import time
 
-pytestmark = pytest.mark.skipif(
-    torch.cuda.is_available(),
-    reason='checks the gloo processes of machines without CUDA')
+from mmengine.hooks import Hook
+from mmengine.registry import HOOKS
+
+
+@HOOKS.register_module()
+class HangSecondProcess(Hook):
+
+    def __init__(self, mark):
+        self.mark = mark
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        if runner.rank == 1:
+            with open(self.mark, 'w') as f:
+                f.write(repr(time.time()))
+            time.sleep(3600)
+'''
+# Seconds a collective waits for a silent process in the hanging run.
+TIMEOUT = 10
+HANGING_CONFIG = '''
+_base_ = '{base}'
+custom_imports = dict(imports=['hanging_rank'], allow_failed_imports=False)
+custom_hooks = [dict(type='HangSecondProcess', mark='{mark}')]
+env_cfg = dict(dist_cfg=dict(timeout={timeout}))
+'''
+# The processes run as on a machine without CUDA, also where there is one.
+CPU_ONLY = dict(CUDA_VISIBLE_DEVICES='')
 
 
 @pytest.fixture(scope='module')
@@ -51,7 +84,7 @@ def trained(tmp_path_factory):
     work_dir = run_dir / 'work_dir'
     assert_ok(
         run('train.py', RETINANET, '--work-dir', work_dir, '--cfg-options',
-            *SHORT, cwd=run_dir))
+            *SHORT, cwd=run_dir, **CPU_ONLY))
     return run_dir, work_dir / 'iter_2.pth'
 
 
@@ -72,7 +105,8 @@ def test_two_processes_give_the_metric_of_one(trained):
         run_dir / 'one',
         '--cfg-options',
         KEEP_ALL_DETECTIONS,
-        cwd=run_dir)
+        cwd=run_dir,
+        **CPU_ONLY)
     assert_ok(one)
     two = run(
         'dist_test.sh',
@@ -84,7 +118,8 @@ def test_two_processes_give_the_metric_of_one(trained):
         '--cfg-options',
         KEEP_ALL_DETECTIONS,
         cwd=run_dir,
-        PORT=free_port())
+        PORT=free_port(),
+        **CPU_ONLY)
     assert_ok(two)
     assert 'Distributed training: True' in two.stdout
     metrics = coco_metrics(one.stdout)
@@ -110,7 +145,8 @@ def test_a_dying_process_ends_the_run(trained, tmp_path):
         cwd=run_dir,
         timeout=300,
         PORT=free_port(),
-        PYTHONPATH=f'{ROOT}:{tmp_path}')
+        PYTHONPATH=f'{ROOT}:{tmp_path}',
+        **CPU_ONLY)
     elapsed = time.monotonic() - start
     assert result.returncode != 0
     assert elapsed < 240, f'took {elapsed:.0f} s to stop'
@@ -121,3 +157,42 @@ def test_a_dying_process_ends_the_run(trained, tmp_path):
     assert len(errors) == 1, result.stderr[-3000:]
     assert 'rank 1' in errors[0] and 'SIGKILL' in errors[0], errors[0]
     assert not (tmp_path / 'work_dir' / 'iter_20.pth').exists()
+
+
+def test_a_hanging_process_is_given_up_after_the_timeout(tmp_path):
+    run_dir = make_demo_data(tmp_path, num_train=4, num_val=2, img_size=64)
+    (tmp_path / 'hanging_rank.py').write_text(HANGING_RANK)
+    mark = tmp_path / 'hang_started'
+    config = tmp_path / 'hanging.py'
+    config.write_text(
+        HANGING_CONFIG.format(base=RETINANET, mark=mark, timeout=TIMEOUT))
+    # Without the timeout the first process would wait for 30 minutes.
+    result = run_stopping_at(
+        300,
+        'dist_train.sh',
+        config,
+        2,
+        '--work-dir',
+        tmp_path / 'work_dir',
+        '--cfg-options',
+        'train_cfg.max_iters=3',
+        'train_dataloader.batch_size=2',
+        cwd=run_dir,
+        PORT=free_port(),
+        PYTHONPATH=f'{ROOT}:{tmp_path}',
+        **CPU_ONLY)
+    ended = time.time()
+    assert result.returncode != 0
+    assert mark.is_file(), result.stderr[-3000:]
+    waited = ended - float(mark.read_text())
+    assert waited < TIMEOUT + 60, f'took {waited:.0f} s to give up'
+    # gloo's message, with the configured timeout, from the waiting process.
+    assert f'Timed out waiting {TIMEOUT * 1000}ms' in result.stderr, \
+        result.stderr[-3000:]
+    errors = [
+        line for line in result.stderr.splitlines()
+        if line.startswith('error:')
+    ]
+    assert len(errors) == 1, result.stderr[-3000:]
+    assert 'rank 0' in errors[0] and 'exited with status 1' in errors[0], \
+        errors[0]

@@ -32,7 +32,7 @@ def assert_same(outs, expected, atol=1e-4):
 @pytest.mark.parametrize('channels_last', [False, True])
 def test_fused_equals_unfused(plain, channels_last):
     fused = twin(plain, channels_last=channels_last).fuse()
-    blocks = [b for s in fused.stages for b in s.blocks]
+    blocks = [b for s in fused.stages for b in s]
     assert len(blocks) == 12
     assert all(isinstance(b, FusedPoolFormerBlock) for b in blocks)
     with torch.no_grad():
@@ -46,7 +46,7 @@ def test_fused_inference_paths_agree_and_leave_the_input_alone(
     channels-last CPU tensors, fuses its MLP tails with oneDNN); with
     autograd it runs plain ops. Both equal the unfused model."""
     fused = twin(plain, channels_last=channels_last).fuse()
-    block = fused.stages[0].blocks[0]
+    block = fused.stages[0][0]
     x = torch.randn(2, 64, 24, 40)
     if channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
@@ -89,13 +89,13 @@ def test_onednn_mlp_declines_what_it_cannot_run():
 def test_fuse_keeps_blocks_it_cannot_fold():
     model = randomize_(
         PoolFormer('s12', token_mixer=('pooling', 'pooling', 'attention',
-                                       'attention'), norm=('gn', 'ln', 'gn',
-                                                           'gn'))).eval()
+                                       'attention'),
+                   norm_cfg=('gn', 'ln', 'gn', 'gn'))).eval()
     with torch.no_grad():
         expected = model(X)
         model.fuse()
         assert_same(model(X), expected)
-    kinds = [type(s.blocks[0]) for s in model.stages]
+    kinds = [type(s[0]) for s in model.stages]
     assert kinds == [FusedPoolFormerBlock, MetaFormerBlock, MetaFormerBlock,
                      MetaFormerBlock]
 

@@ -16,13 +16,20 @@ def run(tool, *args, cwd=None, timeout=None, **env):
     path = osp.join(TOOLS, tool)
     command = ['bash', path
                ] if tool.endswith('.sh') else [sys.executable, path]
+    return run_command([*command, *args], cwd=cwd, timeout=timeout, **env)
+
+
+def run_command(command, cwd=None, timeout=None, **env):
+    """Runs ``command`` with this Python as ``PYTHON`` and the repository
+    first on ``PYTHONPATH``; ``env`` adds to (or replaces) the
+    environment."""
     environ = dict(
         os.environ,
         PYTHON=sys.executable,
         PYTHONPATH=os.pathsep.join([ROOT,
                                     os.environ.get('PYTHONPATH', '')]))
     environ.update({name: str(value) for name, value in env.items()})
-    return subprocess.run([*command, *map(str, args)],
+    return subprocess.run(list(map(str, command)),
                           cwd=cwd or ROOT,
                           env=environ,
                           capture_output=True,
@@ -73,3 +80,55 @@ def make_demo_data(root, num_train=8, num_val=4, img_size=128):
         num_val=num_val,
         img_size=img_size)
     return root
+
+
+def make_tiny_ade(root, num_images=2):
+    """An ADE20K-style validation folder (random 70x100 images, label maps
+    with values 0-150) at ``root``; returns ``root``."""
+    import cv2
+    import numpy as np
+    rng = np.random.default_rng(0)
+    for folder in ('images', 'annotations'):
+        os.makedirs(osp.join(root, folder, 'validation'), exist_ok=True)
+    for index in range(num_images):
+        cv2.imwrite(
+            osp.join(root, 'images', 'validation', f'{index}.jpg'),
+            rng.integers(0, 256, (70, 100, 3), dtype=np.uint8))
+        cv2.imwrite(
+            osp.join(root, 'annotations', 'validation', f'{index}.png'),
+            rng.integers(0, 151, (70, 100), dtype=np.uint8))
+    return root
+
+
+def run_stopping_at(deadline, tool, *args, cwd=None, **env):
+    """Like :func:`run`, for a tool that may hang: past ``deadline`` seconds
+    it is stopped with SIGTERM, on which torchrun stops its processes (they
+    run in sessions of their own, out of reach of a kill of the tool's
+    group), and ``subprocess.TimeoutExpired`` is raised."""
+    path = osp.join(TOOLS, tool)
+    command = ['bash', path
+               ] if tool.endswith('.sh') else [sys.executable, path]
+    environ = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        PYTHONPATH=os.pathsep.join([ROOT,
+                                    os.environ.get('PYTHONPATH', '')]))
+    environ.update({name: str(value) for name, value in env.items()})
+    process = subprocess.Popen([*command, *map(str, args)],
+                               cwd=cwd or ROOT,
+                               env=environ,
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        stdout, stderr = process.communicate(timeout=deadline)
+    except subprocess.TimeoutExpired:
+        process.terminate()
+        try:
+            process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+        raise
+    return subprocess.CompletedProcess(process.args, process.returncode,
+                                       stdout, stderr)

@@ -6,9 +6,10 @@ import time
 
 import torch
 
-from _cli import (add_config_args, add_shape_arg, build_model, dummy_batch,
-                  image_shape, load_config, reports_errors, synchronize)
+from _cli import (add_config_args, add_shape_arg, image_shape, load_config,
+                  reports_errors)
 
+from mmpoolformer.analysis import build_model, dummy_batch, synchronize
 from mmpoolformer.engine import fuse_backbones
 
 

@@ -24,10 +24,12 @@ from pathlib import Path
 
 import torch
 
-from _cli import CLIError, reports_errors, synchronize
+from _cli import CLIError, reports_errors
 
 import mmpoolformer
+from mmpoolformer.analysis import synchronize
 from mmpoolformer.checkpoint import convert_backbone_state_dict
+from mmpoolformer.engine import fuse_backbones
 
 MODES = {
     # name: (batch, height, width, training)
@@ -92,7 +94,7 @@ def build_implementations(arch, training):
     implementations['ours (plain)'] = (plain, lambda x: plain(x)[0])
     fast = ours(channels_last=True)
     if not training:
-        fast.fuse()
+        fuse_backbones(fast)
     implementations['ours (fast)'] = (fast, lambda x: fast(x)[0])
     try:
         import timm

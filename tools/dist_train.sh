@@ -10,21 +10,4 @@ if [ $# -lt 2 ]; then
     echo "usage: $0 CONFIG GPUS [train.py options]" >&2
     exit 2
 fi
-CONFIG=$1
-GPUS=$2
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
-PORT=${PORT:-29500}
-PYTHON=${PYTHON:-python}
-TOOLS="$(dirname "$0")"
-
-# Report a bad argument once, here, rather than from every process.
-"$PYTHON" "$TOOLS/train.py" "$CONFIG" "${@:3}" --dry-run >/dev/null
-exec "$PYTHON" "$TOOLS/_torchrun.py" \
-    --nnodes="$NNODES" \
-    --node_rank="$NODE_RANK" \
-    --master_addr="$MASTER_ADDR" \
-    --master_port="$PORT" \
-    --nproc_per_node="$GPUS" \
-    "$TOOLS/train.py" "$CONFIG" --launcher pytorch "${@:3}"
+exec bash "$(dirname "$0")/_dist_launch.sh" train.py "$2" "$1" "${@:3}"

@@ -9,23 +9,11 @@ import argparse
 
 import torch
 
-from _cli import (add_config_args, add_shape_arg, build_model, dummy_batch,
-                  image_shape, load_config, reports_errors)
+from _cli import (add_config_args, add_shape_arg, image_shape, load_config,
+                  reports_errors)
 
-from mmpoolformer.analysis import count_complexity
-
-
-class TensorForward(torch.nn.Module):
-    """Runs a model in ``tensor`` mode on fixed data samples so that the
-    FLOP counter can trace it with the images as the only input."""
-
-    def __init__(self, model, data_samples):
-        super().__init__()
-        self.model = model
-        self.data_samples = data_samples
-
-    def forward(self, inputs):
-        return self.model(inputs, self.data_samples, mode='tensor')
+from mmpoolformer.analysis import build_model, count_complexity, dummy_batch
+from mmpoolformer.deploy import TensorMode
 
 
 def parse_args():
@@ -44,7 +32,7 @@ def main():
     with torch.no_grad():
         data = model.data_preprocessor(dummy_batch(cfg.default_scope, shape))
         counts = count_complexity(
-            TensorForward(model, data['data_samples']).eval(),
+            TensorMode(model, data['data_samples']).eval(),
             (data['inputs'], ))
     height, width = data['inputs'].shape[-2:]
     print(f'{args.config}\n'

@@ -6,9 +6,12 @@ from mmengine.config import ConfigDict
 from mmengine.evaluator import DumpResults
 
 from _cli import (CLIError, add_config_args, add_custom_hook,
-                  add_launcher_args, build_runner, check_checkpoint,
-                  check_dataset_folders, load_config, local_rank_env,
-                  reports_errors, set_launcher, set_work_dir)
+                  add_launcher_args, check_checkpoint, load_config,
+                  local_rank_env, reports_errors, set_work_dir)
+
+from mmpoolformer.checkpoint import loadable_checkpoint
+from mmpoolformer.datasets import check_dataset_folders
+from mmpoolformer.engine import build_runner
 
 
 def parse_args():
@@ -87,9 +90,12 @@ def main():
     if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
         raise CLIError(f'--out must be a .pkl or .pickle file: {args.out}')
     cfg = load_config(args.config, args.cfg_options)
-    check_checkpoint(args.checkpoint)
     set_work_dir(cfg, args.work_dir, args.config)
-    cfg.load_from = args.checkpoint
+    if args.dry_run:
+        check_checkpoint(args.checkpoint)
+    else:
+        # Read safely; a bare official or timm checkpoint is converted first.
+        cfg.load_from = loadable_checkpoint(args.checkpoint, cfg.work_dir)
     # Testing builds nothing of training (mmseg's visualization hook would
     # otherwise build the training loop and its dataset to read the
     # iteration number).
@@ -101,11 +107,12 @@ def main():
         enable_tta(cfg)
     if args.fuse:
         add_custom_hook(cfg, 'mmpoolformer.FuseBackboneHook')
-    check_dataset_folders(cfg, ['test_dataloader'])
+    check_dataset_folders({'test_dataloader': cfg.get('test_dataloader')},
+                          cfg.default_scope)
     if args.dry_run:
         print(f'{args.config}: ready to test {args.checkpoint}')
         return
-    set_launcher(cfg, args.launcher)
+    cfg.launcher = args.launcher
 
     runner = build_runner(cfg)
     if args.out is not None:

@@ -7,9 +7,11 @@ from mmengine.logging import print_log
 from mmengine.runner import find_latest_checkpoint
 
 from _cli import (CLIError, add_config_args, add_custom_hook,
-                  add_launcher_args, build_runner, check_checkpoint,
-                  check_dataset_folders, load_config, local_rank_env,
-                  reports_errors, set_launcher, set_work_dir)
+                  add_launcher_args, check_checkpoint, load_config,
+                  local_rank_env, reports_errors, set_work_dir)
+
+from mmpoolformer.datasets import check_dataset_folders
+from mmpoolformer.engine import build_runner
 
 
 def parse_args():
@@ -84,11 +86,12 @@ def main():
     dataloaders = ['train_dataloader']
     if cfg.get('val_cfg'):
         dataloaders.append('val_dataloader')
-    check_dataset_folders(cfg, dataloaders)
+    check_dataset_folders({name: cfg.get(name)
+                           for name in dataloaders}, cfg.default_scope)
     if args.dry_run:
         print(f'{args.config}: ready to train')
         return
-    set_launcher(cfg, args.launcher)
+    cfg.launcher = args.launcher
 
     runner = build_runner(cfg)
     runner.train()

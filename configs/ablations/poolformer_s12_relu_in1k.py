@@ -1,4 +1,4 @@
 # Ablation: PoolFormer-S12 with ReLU instead of GELU.
 _base_ = '../poolformer_s12_in1k.py'
 
-model = dict(backbone=dict(act='relu'))
+model = dict(backbone=dict(act_cfg=dict(type='ReLU')))

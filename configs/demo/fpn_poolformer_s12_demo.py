@@ -6,7 +6,9 @@
 # off), so the mIoU also scores how well the shapes are told from the
 # background. ADE20KDataset only accepts ADE20K class names: the demo's label
 # maps are read by the generic BaseSegDataset.
-_base_ = '../fpn_poolformer_s12_ade20k_40k.py'
+# The schedule's shape and hooks (_base_/schedule_demo.py) are shared with
+# the other demos.
+_base_ = ['../fpn_poolformer_s12_ade20k_40k.py', './_base_/schedule_demo.py']
 
 data_root = 'data/demo/'
 metainfo = dict(
@@ -34,15 +36,17 @@ test_pipeline = [
     dict(type='LoadAnnotations'),
     dict(type='PackSegInputs')
 ]
+demo_seg_dataset = dict(
+    type='BaseSegDataset',
+    data_root=data_root,
+    metainfo=metainfo,
+    img_suffix='.png',
+    reduce_zero_label=False)
 train_dataloader = dict(
     batch_size=8,
     num_workers=1,
     dataset=dict(
-        type='BaseSegDataset',
-        data_root=data_root,
-        metainfo=metainfo,
-        img_suffix='.png',
-        reduce_zero_label=False,
+        demo_seg_dataset,
         data_prefix=dict(
             img_path='images/train', seg_map_path='ann_dir/train'),
         pipeline=train_pipeline))
@@ -50,34 +54,18 @@ val_dataloader = dict(
     batch_size=1,
     num_workers=1,
     dataset=dict(
-        type='BaseSegDataset',
-        data_root=data_root,
-        metainfo=metainfo,
-        img_suffix='.png',
-        reduce_zero_label=False,
+        demo_seg_dataset,
         data_prefix=dict(img_path='images/val', seg_map_path='ann_dir/val'),
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
-# Iteration-based schedule: validate and save once, at the end.
-train_cfg = dict(
-    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
+# Iteration-based schedule: validate and save once, at the end (ADE20K's
+# loop is iteration-based already: no _base_.demo_train_cfg).
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 optim_wrapper = dict(optimizer=dict(lr=2e-3, weight_decay=0.05))
 param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-3,
-        by_epoch=False,
-        begin=0,
-        end=warmup_iters),
-    dict(
-        type='CosineAnnealingLR',
-        eta_min=1e-5,
-        by_epoch=False,
-        begin=warmup_iters,
-        end=max_iters)
+    dict(_base_.demo_warmup, end=warmup_iters),
+    dict(_base_.demo_cosine, begin=warmup_iters, end=max_iters)
 ]
-default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(by_epoch=False, interval=-1, max_keep_ckpts=1))
-randomness = dict(seed=0)
+default_hooks = _base_.demo_default_hooks
+randomness = _base_.demo_randomness

@@ -2,13 +2,14 @@
 # tools/make_demo_data.py: the COCO config with the demo data, 128 px images
 # and a 360-iteration schedule (shorten it with
 # --cfg-options train_cfg.max_iters=N).
-_base_ = '../mask_rcnn_poolformer_s12_coco.py'
+# The data (_base_/coco_demo.py) and the schedule's shape and hooks
+# (_base_/schedule_demo.py) are shared with the other demos.
+_base_ = [
+    '../mask_rcnn_poolformer_s12_coco.py', './_base_/coco_demo.py',
+    './_base_/schedule_demo.py'
+]
 
-data_root = 'data/demo/'
-metainfo = dict(
-    classes=('circle', 'square', 'triangle'),
-    palette=[(220, 20, 60), (0, 128, 255), (255, 170, 0)])
-img_scale = (128, 128)
+data_root = _base_.demo_data_root
 max_iters = 360
 warmup_iters = 200
 
@@ -21,51 +22,26 @@ model = dict(
     # A few shapes per image need far fewer sampled RoIs than COCO's 512.
     train_cfg=dict(rcnn=dict(sampler=dict(num=128))))
 
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs')
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                   'scale_factor'))
-]
+# The shared pipelines load the boxes; Mask R-CNN loads the masks with them.
+train_pipeline, test_pipeline = ([
+    dict(t, with_mask=True) if t.type == 'LoadAnnotations' else t for t in p
+] for p in (_base_.demo_coco_train_pipeline, _base_.demo_coco_test_pipeline))
 train_dataloader = dict(
+    _base_.demo_coco_train_dataloader,
     batch_size=4,
-    num_workers=1,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
-        data_root=data_root,
-        metainfo=metainfo,
-        ann_file='annotations/instances_train.json',
-        data_prefix=dict(img='images/train/'),
-        pipeline=train_pipeline))
+        _base_.demo_coco_train_dataloader.dataset, pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=8,
-    num_workers=1,
+    _base_.demo_coco_val_dataloader,
     dataset=dict(
-        data_root=data_root,
-        metainfo=metainfo,
-        ann_file='annotations/instances_val.json',
-        data_prefix=dict(img='images/val/'),
-        pipeline=test_pipeline))
+        _base_.demo_coco_val_dataloader.dataset, pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/instances_val.json')
+val_evaluator = _base_.demo_coco_val_evaluator
 test_evaluator = val_evaluator
 
 # Iteration-based schedule: validate and save once, at the end.
 train_cfg = dict(
-    _delete_=True,
-    type='IterBasedTrainLoop',
-    max_iters=max_iters,
-    val_interval=max_iters)
+    _base_.demo_train_cfg, max_iters=max_iters, val_interval=max_iters)
 # The large fully connected box head diverges from scratch at the backbone's
 # rate (the whole model at 2e-3 gave segm mAP 0.06): it learns at a tenth of
 # it. The convolutional mask head keeps the full rate.
@@ -74,21 +50,9 @@ optim_wrapper = dict(
     clip_grad=dict(max_norm=10, norm_type=2),
     paramwise_cfg=dict(custom_keys={'roi_head.bbox_head': dict(lr_mult=0.1)}))
 param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-3,
-        by_epoch=False,
-        begin=0,
-        end=warmup_iters),
-    dict(
-        type='CosineAnnealingLR',
-        eta_min=1e-5,
-        by_epoch=False,
-        begin=warmup_iters,
-        end=max_iters)
+    dict(_base_.demo_warmup, end=warmup_iters),
+    dict(_base_.demo_cosine, begin=warmup_iters, end=max_iters)
 ]
-default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(by_epoch=False, interval=-1, max_keep_ckpts=1))
-log_processor = dict(by_epoch=False)
-randomness = dict(seed=0)
+default_hooks = _base_.demo_default_hooks
+log_processor = _base_.demo_log_processor
+randomness = _base_.demo_randomness

@@ -2,7 +2,9 @@
 # tools/make_demo_data.py (data/demo/cls, ImageFolder layout, 3 classes): the
 # ImageNet config with the demo data, 64 px crops and a 300-iteration
 # schedule (shorten it with --cfg-options train_cfg.max_iters=N).
-_base_ = '../poolformer_s12_in1k.py'
+# The schedule's shape and hooks (_base_/schedule_demo.py) are shared with
+# the other demos.
+_base_ = ['../poolformer_s12_in1k.py', './_base_/schedule_demo.py']
 
 data_root = 'data/demo/cls'
 max_iters = 300
@@ -27,25 +29,19 @@ test_pipeline = [
          interpolation='bicubic'),
     dict(type='PackInputs'),
 ]
+# The ImageFolder layout: CustomDataset replaces the ImageNet dataset.
+demo_cls_dataset = dict(
+    _delete_=True, type='CustomDataset', data_root=data_root)
 train_dataloader = dict(
     batch_size=16,
     num_workers=1,
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
-        _delete_=True,
-        type='CustomDataset',
-        data_root=data_root,
-        data_prefix='train',
-        pipeline=train_pipeline))
+        demo_cls_dataset, data_prefix='train', pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=16,
     num_workers=1,
-    dataset=dict(
-        _delete_=True,
-        type='CustomDataset',
-        data_root=data_root,
-        data_prefix='val',
-        pipeline=test_pipeline))
+    dataset=dict(demo_cls_dataset, data_prefix='val', pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='Accuracy', topk=(1, ))
 test_evaluator = val_evaluator
@@ -53,18 +49,11 @@ test_evaluator = val_evaluator
 optim_wrapper = dict(optimizer=dict(lr=2e-3))
 auto_scale_lr = dict(enable=False)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
-         end=warmup_iters),
-    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=False,
-         begin=warmup_iters, end=max_iters),
+    dict(_base_.demo_warmup, end=warmup_iters),
+    dict(_base_.demo_cosine, begin=warmup_iters, end=max_iters)
 ]
 train_cfg = dict(
-    _delete_=True,
-    type='IterBasedTrainLoop',
-    max_iters=max_iters,
-    val_interval=max_iters)
-default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(by_epoch=False, interval=-1, max_keep_ckpts=1))
-log_processor = dict(by_epoch=False)
-randomness = dict(seed=0)
+    _base_.demo_train_cfg, max_iters=max_iters, val_interval=max_iters)
+default_hooks = _base_.demo_default_hooks
+log_processor = _base_.demo_log_processor
+randomness = _base_.demo_randomness

@@ -1,13 +1,19 @@
-from .atomic_save import AtomicLocalBackend, register_atomic_saving
+from .atomic_save import ATOMIC_BACKEND, AtomicLocalBackend
 from .convert import (convert_backbone_state_dict, convert_state_dict,
-                      detect_layout, is_foreign_layout, split_backbone)
+                      detect_layout, split_backbone)
+from .convert_file import (convert_checkpoint_file, foreign_layout,
+                           loadable_checkpoint)
 from .errors import CheckpointError
 from .pretrained import load_pretrained_backbone
-from .safe_load import (load_checkpoint_file, load_state_dict,
-                        register_safe_checkpoint_loading)
+from .safe_load import (URL_PREFIXES, allow_mmengine_checkpoint_types,
+                        load_checkpoint_file, load_state_dict)
 
 __all__ = [
-    'AtomicLocalBackend', 'register_atomic_saving', 'CheckpointError', 'convert_backbone_state_dict', 'convert_state_dict',
-    'detect_layout', 'is_foreign_layout', 'load_checkpoint_file', 'load_pretrained_backbone',
-    'load_state_dict', 'register_safe_checkpoint_loading', 'split_backbone'
+    'ATOMIC_BACKEND', 'AtomicLocalBackend', 'CheckpointError',
+    'URL_PREFIXES', 'allow_mmengine_checkpoint_types',
+    'convert_backbone_state_dict', 'convert_checkpoint_file',
+    'convert_state_dict', 'detect_layout', 'foreign_layout',
+    'loadable_checkpoint',
+    'load_checkpoint_file', 'load_pretrained_backbone', 'load_state_dict',
+    'split_backbone'
 ]

@@ -7,6 +7,12 @@ final name. The backend here writes to a temporary file in the same folder,
 flushes it to disk and renames it over the target: the file is either the
 old one or the complete new one. ``CheckpointHook`` writes ``last_checkpoint``
 only after the save returns, so it never points at a partial file.
+
+The backend is registered under its own name, :data:`ATOMIC_BACKEND`;
+mmengine's ``local`` backend, which every other write uses, is untouched.
+:class:`mmpoolformer.Runner` selects it for checkpoints (see its
+``default_hooks``), and any ``CheckpointHook`` can with
+``backend_args=dict(backend='mmpoolformer_atomic_local')``.
 """
 import os
 import os.path as osp
@@ -15,6 +21,9 @@ from pathlib import Path
 from typing import Union
 
 from mmengine.fileio.backends import LocalBackend, register_backend
+
+# The name a ``backend_args=dict(backend=...)`` selects it by.
+ATOMIC_BACKEND = 'mmpoolformer_atomic_local'
 
 
 class AtomicLocalBackend(LocalBackend):
@@ -43,6 +52,4 @@ class AtomicLocalBackend(LocalBackend):
         self.put(obj.encode(encoding), filepath)
 
 
-def register_atomic_saving() -> None:
-    """Makes mmengine's local file writes (checkpoints among them) atomic."""
-    register_backend('local', AtomicLocalBackend, force=True, prefixes='')
+register_backend(ATOMIC_BACKEND, AtomicLocalBackend)

@@ -1,16 +1,18 @@
-"""Maps PoolFormer checkpoints of other code bases to our parameter names.
+"""Maps PoolFormer checkpoints of other code bases to the official
+parameter names, which our backbone uses.
 
 Layouts recognised, by their keys:
 
-- ``network``: the official sail-sg code and mmpretrain. The stem is
-  ``patch_embed.proj``; ``network.{2i}.{j}`` is block ``j`` of stage ``i``,
-  ``network.{2i-1}.proj`` the downsampling into stage ``i``; the output norms
-  are ``norm`` (classification: the last stage) or ``norm{2i}`` (the official
-  detection/segmentation code and mmpretrain).
+- ``network``: the official sail-sg code, mmpretrain, mmseg 1.x and ours.
+  The stem is ``patch_embed.proj``; ``network.{2i}.{j}`` is block ``j`` of
+  stage ``i``, ``network.{2i-1}.proj`` the downsampling into stage ``i``; the
+  output norms are ``norm{2i}`` (the official detection/segmentation code,
+  mmpretrain, ours) or ``norm`` (classification: the last stage). Loads by
+  name; only a classification ``norm`` is renamed.
 - ``timm``: ``stem.conv``, ``stages.{i}.downsample.conv``,
   ``stages.{i}.blocks.{j}`` with ``layer_scale{1,2}.scale``, ``head.norm``.
-- ``mmpoolformer``: ours, ``patch_embed.proj``, ``stages.{i}.downsample.proj``,
-  ``stages.{i}.blocks.{j}``, ``norm{i}``.
+- ``stages``: mmpoolformer before 0.2, ``patch_embed.proj``,
+  ``stages.{i}.downsample.proj``, ``stages.{i}.blocks.{j}``, ``norm{i}``.
 
 Classification heads (``head.*`` besides timm's ``head.norm``) are dropped.
 """
@@ -28,7 +30,7 @@ StateDict = Dict[str, torch.Tensor]
 
 def detect_layout(state_dict: StateDict) -> str:
     """Names the layout of a backbone state dict: 'network', 'timm',
-    'mmpoolformer', or 'unknown'."""
+    'stages', or 'unknown'."""
     keys = list(state_dict)
     if any(k.startswith('network.') for k in keys):
         return 'network'
@@ -36,46 +38,44 @@ def detect_layout(state_dict: StateDict) -> str:
             re.match(r'stages\.\d+\.blocks\.\d+\.layer_scale\d\.scale$', k)
             for k in keys):
         return 'timm'
-    if any(k.startswith(('stages.', 'patch_embed.proj.')) for k in keys):
-        return 'mmpoolformer'
+    if any(re.match(r'stages\.\d+\.(blocks|downsample)\.', k) for k in keys):
+        return 'stages'
     return 'unknown'
 
 
-def _num_network_stages(keys: List[str]) -> int:
-    last = max(int(k.split('.')[1]) for k in keys if k.startswith('network.'))
-    return last // 2 + 1
-
-
-def _num_timm_stages(keys: List[str]) -> int:
+def _num_stages(keys: List[str], layout: str) -> int:
+    if layout == 'network':
+        last = max(
+            int(k.split('.')[1]) for k in keys if k.startswith('network.'))
+        return last // 2 + 1
     return 1 + max(int(k.split('.')[1]) for k in keys if k.startswith('stages.'))
 
 
 def _from_network(key: str, num_stages: int) -> str:
-    match = re.match(r'network\.(\d+)\.(.*)$', key)
-    if match:
-        index, rest = int(match.group(1)), match.group(2)
-        if index % 2:
-            return f'stages.{(index + 1) // 2}.downsample.{rest}'
-        return f'stages.{index // 2}.blocks.{rest}'
-    match = re.match(r'norm(\d+)\.(.*)$', key)
-    if match:
-        index, rest = int(match.group(1)), match.group(2)
-        if index % 2:
-            raise CheckpointError(
-                f'{key}: a norm after a downsampling layer has no stage '
-                f'output to map to')
-        return f'norm{index // 2}.{rest}'
-    match = re.match(r'norm\.(.*)$', key)
-    if match:
-        return f'norm{num_stages - 1}.{match.group(1)}'
-    return key
+    # A classification checkpoint's final norm is the last stage's.
+    return re.sub(r'^norm\.', f'norm{2 * (num_stages - 1)}.', key)
+
+
+def _from_stages(key: str, num_stages: int) -> str:
+    """Our earlier layout and timm's, once their own names are mapped."""
+    key = re.sub(r'^stages\.(\d+)\.downsample\.',
+                 lambda m: f'network.{2 * int(m.group(1)) - 1}.', key)
+    key = re.sub(r'^stages\.(\d+)\.blocks\.',
+                 lambda m: f'network.{2 * int(m.group(1))}.', key)
+    return re.sub(r'^norm(\d+)\.', lambda m: f'norm{2 * int(m.group(1))}.',
+                  key)
 
 
 def _from_timm(key: str, num_stages: int) -> str:
     key = re.sub(r'^stem\.conv\.', 'patch_embed.proj.', key)
     key = re.sub(r'^(stages\.\d+\.downsample)\.conv\.', r'\1.proj.', key)
     key = re.sub(r'\.layer_scale(\d)\.scale$', r'.layer_scale_\1', key)
-    return re.sub(r'^head\.norm\.', f'norm{num_stages - 1}.', key)
+    key = re.sub(r'^head\.norm\.', f'norm{num_stages - 1}.', key)
+    return _from_stages(key, num_stages)
+
+
+RENAMES = {'network': _from_network, 'timm': _from_timm,
+           'stages': _from_stages}
 
 
 def _is_head(key: str, layout: str) -> bool:
@@ -85,7 +85,8 @@ def _is_head(key: str, layout: str) -> bool:
 
 
 def convert_backbone_state_dict(state_dict: StateDict) -> StateDict:
-    """Converts a backbone state dict of any recognised layout to ours.
+    """Converts a backbone state dict of any recognised layout to the
+    official names.
 
     Args:
         state_dict (dict): Parameter names to tensors, without a
@@ -103,16 +104,10 @@ def convert_backbone_state_dict(state_dict: StateDict) -> StateDict:
         sample = ', '.join(list(state_dict)[:5])
         raise CheckpointError(
             'no PoolFormer weights recognised (expected official/mmpretrain '
-            '"network.*", timm "stages.*"/"stem.*" or mmpoolformer keys), '
-            f'got keys like: {sample}')
-    if layout == 'network':
-        num_stages = _num_network_stages(list(state_dict))
-        rename = partial(_from_network, num_stages=num_stages)
-    elif layout == 'timm':
-        num_stages = _num_timm_stages(list(state_dict))
-        rename = partial(_from_timm, num_stages=num_stages)
-    else:
-        rename = str
+            '"network.*", timm "stem.*"/"stages.*.blocks" or earlier '
+            f'mmpoolformer "stages.*" keys), got keys like: {sample}')
+    rename = partial(RENAMES[layout],
+                     num_stages=_num_stages(list(state_dict), layout))
     converted, dropped = {}, []
     for key, value in state_dict.items():
         if _is_head(key, layout):
@@ -155,20 +150,14 @@ def _classifier_head(state_dict: StateDict, layout: str) -> StateDict:
     }
 
 
-def is_foreign_layout(state_dict: StateDict) -> bool:
-    """Whether a checkpoint holds PoolFormer weights in another code base's
-    layout (official, mmpretrain or timm), bare or under ``backbone.``."""
-    backbone, _ = split_backbone(state_dict)
-    return detect_layout(backbone or state_dict) in ('network', 'timm')
-
-
 def convert_state_dict(state_dict: StateDict) -> StateDict:
     """Converts a backbone, classifier, detector or segmentor checkpoint to
     the whole-model names our configs use.
 
-    A whole model (keys under ``backbone.``: the official mmdet 2.x / mmseg
-    0.x releases, mmpretrain classifiers) keeps every other key as it is and
-    gets its backbone part converted. A bare checkpoint (the official
+    A whole model (keys under ``backbone.``: mmpretrain classifiers, models
+    trained with an earlier mmpoolformer) keeps every other key as it is and
+    gets its backbone part converted; the official mmdet 2.x / mmseg 0.x and
+    mmseg 1.x releases already have the official names. A bare checkpoint (the official
     ImageNet ``.pth.tar``, timm) becomes ``backbone.*`` plus its linear
     classifier as ``head.fc.*``, so it evaluates as an mmpretrain
     ``ImageClassifier``.

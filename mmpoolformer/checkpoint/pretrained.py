@@ -58,11 +58,12 @@ def load_pretrained_backbone(backbone: nn.Module,
         raise CheckpointError(f'{filename}: {error}') from None
 
     own = backbone.state_dict()
-    built_stages = len(backbone.stages)
+    # network.{k} and norm{k} share their index: stage i is network.{2i}.
+    built = len(backbone.network)
     skipped = {
         k for k in state_dict
-        if (m := re.match(r'stages\.(\d+)\.|norm(\d+)\.', k)) and k not in own
-        and int(m.group(1) or m.group(2)) >= built_stages
+        if (m := re.match(r'network\.(\d+)\.|norm(\d+)\.', k)) and k not in own
+        and int(m.group(1) or m.group(2)) >= built
     }
     unused_norms = {
         k for k in state_dict

@@ -4,8 +4,9 @@ Every load uses ``torch.load(weights_only=True)``: only tensors, containers
 and the types allow-listed here are unpickled. The allow-list holds exactly
 what mmengine's Runner writes into a checkpoint besides tensors (its message
 hub's history buffers and the numpy values they keep), so checkpoints saved by
-``tools/train.py`` load on torch >= 2.6, where ``weights_only`` defaults to
-True, while a crafted pickle is refused.
+an mmengine Runner load on torch >= 2.6, where ``weights_only`` defaults to
+True (mmengine's own ``load_checkpoint`` included), while a crafted pickle
+is refused.
 """
 import os.path as osp
 import pickle
@@ -14,10 +15,8 @@ from typing import Any, Dict
 
 import numpy as np
 import torch
-from mmengine.logging import HistoryBuffer, print_log
-from mmengine.runner import CheckpointLoader
+from mmengine.logging import HistoryBuffer
 
-from .convert import convert_state_dict, is_foreign_layout
 from .errors import CheckpointError
 
 URL_PREFIXES = ('http://', 'https://')
@@ -103,28 +102,14 @@ def load_state_dict(filename: str,
     return checkpoint
 
 
-def _load_for_mmengine(filename: str, map_location: Any = None) -> Any:
-    """mmengine's loader: safe, and converting official, mmpretrain and timm
-    PoolFormer layouts to ours, so that ``load_from`` and ``tools/test.py``
-    take those checkpoints as they are."""
-    checkpoint = load_checkpoint_file(filename, map_location)
-    state_dict = checkpoint.get('state_dict', checkpoint) \
-        if isinstance(checkpoint, dict) else None
-    if isinstance(state_dict, dict) and state_dict and all(
-            isinstance(v, torch.Tensor) for v in state_dict.values()) \
-            and is_foreign_layout(state_dict):
-        print_log(f'{filename}: converting its PoolFormer weights to '
-                  'mmpoolformer names', logger='current')
-        return dict(state_dict=convert_state_dict(state_dict))
-    return checkpoint
+def allow_mmengine_checkpoint_types() -> None:
+    """Adds mmengine's checkpoint types (:func:`_mmengine_safe_globals`) to
+    torch's ``weights_only`` allow-list.
 
-
-def register_safe_checkpoint_loading() -> None:
-    """Allow-lists mmengine's checkpoint types for ``weights_only`` loading
-    and routes mmengine's URL and local loads through
-    :func:`load_checkpoint_file`."""
+    The one process-wide change that importing mmpoolformer makes: on torch
+    >= 2.6 ``torch.load`` defaults to ``weights_only=True``, and mmengine
+    0.10 calls it without the argument, so without these types no mmengine
+    Runner checkpoint would load for ``--resume``, whoever wrote it.
+    mmengine's loaders themselves stay as they are.
+    """
     torch.serialization.add_safe_globals(_mmengine_safe_globals())
-    CheckpointLoader.register_scheme(
-        prefixes=URL_PREFIXES, loader=_load_for_mmengine, force=True)
-    CheckpointLoader.register_scheme(
-        prefixes='', loader=_load_for_mmengine, force=True)

@@ -3,6 +3,7 @@ import os.path as osp
 from typing import Any, List
 
 from .errors import DataError
+from .wrapped import wrapped_datasets
 
 # The method of mmengine's BaseDataset that parses the annotation file.
 PARSER = 'load_data_list'
@@ -21,17 +22,15 @@ def annotation_files(dataset_cfg: Any) -> List[str]:
     """The annotation files (``data_root`` + ``ann_file``, or the data root
     of datasets without one) of a dataset config and the datasets it
     wraps."""
-    if isinstance(dataset_cfg, (list, tuple)):
-        return [f for item in dataset_cfg for f in annotation_files(item)]
-    if not isinstance(dataset_cfg, dict):
-        return []
-    files = annotation_files(dataset_cfg.get('dataset')) + annotation_files(
-        dataset_cfg.get('datasets'))
-    root = dataset_cfg.get('data_root') or ''
-    if dataset_cfg.get('ann_file'):
-        files.append(osp.join(root, dataset_cfg['ann_file']))
-    elif root and not files:
-        files.append(root)
+    files = []
+    for _, dataset in wrapped_datasets(dataset_cfg):
+        if not isinstance(dataset, dict):
+            continue
+        root = dataset.get('data_root') or ''
+        if dataset.get('ann_file'):
+            files.append(osp.join(root, dataset['ann_file']))
+        elif root:
+            files.append(root)
     return files
 
 

@@ -7,3 +7,8 @@ class DataError(RuntimeError):
         # A DataLoader worker's error is raised again in the main process
         # with the worker's traceback in front of the message: keep ours.
         return message.rsplit(f'{type(self).__name__}: ', 1)[-1].strip()
+
+
+class MissingDataError(DataError):
+    """A data root, image or label folder, or annotation file that a
+    dataset config names and that does not exist."""

@@ -1,7 +1,8 @@
 """Samples that fail name their files instead of crashing a worker."""
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Optional
 
 from .errors import DataError
+from .wrapped import wrapped_datasets
 
 
 def describe_sample(info: dict) -> str:
@@ -65,23 +66,12 @@ class CheckedPipeline:
         return f'{type(self).__name__}({self.pipeline!r})'
 
 
-def _datasets(dataset: Any) -> Iterator[Any]:
-    """The dataset and the datasets it wraps (mmengine's and mmdet's
-    wrappers keep them in ``dataset`` or ``datasets``)."""
-    yield dataset
-    inner = getattr(dataset, 'dataset', None)
-    if inner is not None:
-        yield from _datasets(inner)
-    for inner in getattr(dataset, 'datasets', None) or ():
-        yield from _datasets(inner)
-
-
 def check_samples(dataset: Any) -> None:
     """Wraps the pipeline of ``dataset`` (and of the datasets it wraps) in a
     :class:`CheckedPipeline`. Label maps are checked against the classes in
     the dataset's ``metainfo`` and its ``ignore_index`` (mmseg's default,
     255, where it has none)."""
-    for inner in _datasets(dataset):
+    for _, inner in wrapped_datasets(dataset):
         pipeline = getattr(inner, 'pipeline', None)
         if not callable(pipeline) or isinstance(pipeline, CheckedPipeline):
             continue

@@ -1,3 +1,4 @@
 from .onnx import check_onnx, export_onnx
+from .tensor_mode import TensorMode
 
-__all__ = ['check_onnx', 'export_onnx']
+__all__ = ['TensorMode', 'check_onnx', 'export_onnx']

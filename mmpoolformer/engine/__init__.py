@@ -1,9 +1,10 @@
 from .cpu_autocast import CPUAutocastOptimWrapper
+from .cpu_launch import set_up_cpu_launch
 from .fuse_backbone_hook import FuseBackboneHook, fuse_backbones
 from .iteration_seed_hook import IterationSeedHook
-from .runner import Runner
+from .runner import Runner, build_runner
 
 __all__ = [
     'CPUAutocastOptimWrapper', 'FuseBackboneHook', 'IterationSeedHook',
-    'Runner', 'fuse_backbones'
+    'Runner', 'build_runner', 'fuse_backbones', 'set_up_cpu_launch'
 ]

@@ -1,11 +1,21 @@
-"""mmengine's Runner with datasets that report unusable data by file."""
+"""mmengine's Runner with datasets that report missing and unusable data by
+file, checkpoints written atomically, and CPU processes over gloo where
+there is no CUDA."""
+import copy
 from typing import Dict, Optional, Union
 
+from mmengine.config import Config
+from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
+from mmengine.runner import BaseLoop
 from mmengine.runner import Runner as MMEngineRunner
 from torch.utils.data import DataLoader
 
-from mmpoolformer.datasets import as_annotation_error, check_samples
+from mmpoolformer.checkpoint import ATOMIC_BACKEND
+from mmpoolformer.datasets import (as_annotation_error, check_dataset_folders,
+                                   check_samples)
 from mmpoolformer.registry import RUNNERS
+
+from .cpu_launch import set_up_cpu_launch
 
 
 @RUNNERS.register_module()
@@ -13,15 +23,73 @@ class Runner(MMEngineRunner):
     """:class:`mmengine.runner.Runner` whose dataloaders raise one
     :class:`~mmpoolformer.datasets.DataError` naming the file when
 
+    - a data root, image or label folder or annotation file does not exist
+      (:class:`~mmpoolformer.datasets.MissingDataError`, before the dataset
+      is built; :meth:`train` checks the training and, with ``val_cfg``,
+      the validation dataloader, :meth:`val` and :meth:`test` their own);
     - an annotation file cannot be parsed (not COCO, not JSON, ...);
     - a sample cannot be loaded or transformed (a missing or unreadable
       image or label map), also from a dataloader worker;
     - a label map holds values outside the dataset's classes and ignore
       index.
 
+    Its ``CheckpointHook`` (the config's, or mmengine's default one) writes
+    through :class:`~mmpoolformer.checkpoint.AtomicLocalBackend` unless the
+    config gives the hook ``backend_args`` of its own: a crash while saving
+    leaves the previous checkpoint whole.
+
+    Built from a config (:meth:`from_cfg`, or ``RUNNERS.build`` with
+    ``runner_type='mmpoolformer.Runner'``) with ``launcher='pytorch'`` on a
+    machine without CUDA, it runs as CPU processes over gloo (see
+    :func:`~mmpoolformer.engine.cpu_launch.set_up_cpu_launch`).
+
     The tools in ``tools/`` build this runner; a config selects it for
-    other tools with ``runner_type='mmpoolformer.Runner'``.
+    other tools and scripts with ``runner_type='mmpoolformer.Runner'``.
     """
+
+    def __init__(self, *args, default_hooks: Optional[Dict] = None,
+                 **kwargs) -> None:
+        super().__init__(
+            *args,
+            default_hooks=with_atomic_checkpoints(default_hooks),
+            **kwargs)
+
+    @classmethod
+    def from_cfg(cls, cfg: Union[Dict, Config]) -> 'Runner':
+        """Builds the runner from a config; a ``pytorch`` launch without CUDA
+        first gets the CPU set-up of
+        :func:`~mmpoolformer.engine.cpu_launch.set_up_cpu_launch`.
+
+        Args:
+            cfg (dict | Config): The config, left unchanged.
+
+        Returns:
+            Runner: The runner.
+        """
+        cfg = copy.deepcopy(cfg)
+        set_up_cpu_launch(cfg)
+        return super().from_cfg(cfg)
+
+    def build_train_loop(self, loop: Union[BaseLoop, Dict]) -> BaseLoop:
+        self._check_dataset_folders(loop, 'train_dataloader')
+        return super().build_train_loop(loop)
+
+    def build_val_loop(self, loop: Union[BaseLoop, Dict]) -> BaseLoop:
+        self._check_dataset_folders(loop, 'val_dataloader')
+        return super().build_val_loop(loop)
+
+    def build_test_loop(self, loop: Union[BaseLoop, Dict]) -> BaseLoop:
+        self._check_dataset_folders(loop, 'test_dataloader')
+        return super().build_test_loop(loop)
+
+    def _check_dataset_folders(self, loop: Union[BaseLoop, Dict],
+                               name: str) -> None:
+        """Checks the folders of the dataloader ``name`` before a loop
+        config (not a built loop) builds it."""
+        if isinstance(loop, BaseLoop):
+            return
+        scope = self.default_scope and self.default_scope.scope_name
+        check_dataset_folders({name: getattr(self, f'_{name}')}, scope)
 
     @staticmethod
     def build_dataloader(dataloader: Union[DataLoader, Dict],
@@ -37,3 +105,29 @@ class Runner(MMEngineRunner):
             raise reported from error
         check_samples(loader.dataset)
         return loader
+
+
+def with_atomic_checkpoints(default_hooks: Optional[Dict]) -> Dict:
+    """``default_hooks`` whose checkpoint hook (mmengine's default one if
+    there is none, unless it is switched off with None) writes through the
+    atomic backend, unless it has ``backend_args`` of its own."""
+    hooks = dict(default_hooks or {})
+    hook = hooks.get('checkpoint', dict(type='CheckpointHook', interval=1))
+    if isinstance(hook, dict) and hook.get('backend_args') is None:
+        hooks['checkpoint'] = dict(
+            hook, backend_args=dict(backend=ATOMIC_BACKEND))
+    return hooks
+
+
+def build_runner(cfg: Union[Dict, Config]) -> MMEngineRunner:
+    """Builds the config's ``runner_type``, by default :class:`Runner`.
+
+    Args:
+        cfg (dict | Config): The config.
+
+    Returns:
+        mmengine.runner.Runner: The runner.
+    """
+    if 'runner_type' in cfg:
+        return MMENGINE_RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)

@@ -12,21 +12,12 @@ import torch
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from _cli import (CLIError, add_config_args, add_shape_arg,  # noqa: E402
-                  build_model, check_checkpoint, image_shape, load_config,
-                  reports_errors)
+                  check_checkpoint, image_shape, load_config, reports_errors)
 
-from mmpoolformer.deploy import check_onnx, export_onnx  # noqa: E402
-
-
-class TensorMode(torch.nn.Module):
-    """A segmentor or classifier as images -> logits."""
-
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def forward(self, inputs):
-        return self.model(inputs, mode='tensor')
+from mmpoolformer.analysis import build_model  # noqa: E402
+from mmpoolformer.deploy import (TensorMode, check_onnx,  # noqa: E402
+                                 export_onnx)
+from mmpoolformer.engine import fuse_backbones  # noqa: E402
 
 
 def parse_args():
@@ -53,7 +44,7 @@ def main():
     check_checkpoint(args.checkpoint)
     model = build_model(cfg, args.checkpoint)
     if args.fuse:
-        model.backbone.fuse()
+        print(fuse_backbones(model))
     height, width = image_shape(args.shape, cfg.default_scope)
     inputs = torch.randn(1, 3, height, width)
     if args.whole:

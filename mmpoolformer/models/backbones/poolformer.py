@@ -9,25 +9,39 @@ from torch.utils.checkpoint import checkpoint
 
 from mmpoolformer.checkpoint import load_pretrained_backbone
 from mmpoolformer.registry import MODELS
-from ..layers import (FusedPoolFormerBlock, MetaFormerBlock, PatchEmbed,
-                      build_act, build_norm, build_token_mixer)
+from ..layers import FusedPoolFormerBlock, PatchEmbed, build_norm
+from ..validation import (check_bool, check_int, check_list, check_number,
+                          check_odd_size, is_int)
+from .stage_layers import (DOWNSAMPLING, MIN_IMG_SIZE, STEM, build_block,
+                           build_layer, check_stage_layers, stage_sizes)
 
-StrOrStages = Union[str, Sequence[str]]
+# A layer config (dict or short name) for all stages, or one a stage.
+CfgOrStages = Union[str, Dict, Sequence[Union[str, Dict]]]
 
 
-class MetaFormerStage(nn.Module):
-    """Optional downsampling followed by a sequence of MetaFormer blocks.
+class MetaFormerStage(nn.Sequential):
+    """The blocks of one stage, run one after the other, each optionally
+    under gradient checkpointing.
+
+    A plain sequence of blocks, so its parameters carry the official names
+    (``network.{k}.{j}.*``).
 
     Args:
-        downsample (nn.Module, optional): Applied before the blocks.
         blocks (list[nn.Module]): The blocks.
+        with_cp (bool): Checkpoint each block while gradients are needed,
+            trading compute for memory. Defaults to False.
     """
 
-    def __init__(self, downsample: Optional[nn.Module],
-                 blocks: List[nn.Module]) -> None:
-        super().__init__()
-        self.downsample = downsample
-        self.blocks = nn.Sequential(*blocks)
+    def __init__(self, blocks: List[nn.Module], with_cp: bool = False) -> None:
+        super().__init__(*blocks)
+        self.with_cp = with_cp
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        use_cp = self.with_cp and x.requires_grad
+        for block in self:
+            x = checkpoint(block, x, use_reentrant=False) if use_cp \
+                else block(x)
+        return x
 
 
 @MODELS.register_module()
@@ -41,37 +55,54 @@ class PoolFormer(BaseModule):
     activation, which covers the paper's ablations and hybrid models, e.g.
     ``token_mixer=('pooling', 'pooling', 'attention', 'attention')``.
 
-    Parameter names inside blocks follow the official code; official,
-    mmpretrain and timm checkpoints load through ``init_cfg=dict(
-    type='Pretrained', checkpoint=...)``, see
-    :func:`mmpoolformer.checkpoint.convert_backbone_state_dict`.
+    Parameters carry the official names (those of the sail-sg code and
+    mmpretrain's ``PoolFormer``): ``patch_embed.proj``, ``network.{2i}`` the
+    blocks of stage ``i``, ``network.{2i-1}`` the downsampling into it, and
+    ``norm{2i}`` the norm of stage ``i``'s output. Official, mmpretrain and
+    mmseg checkpoints load by name; timm's layout converts through
+    ``init_cfg=dict(type='Pretrained', checkpoint=...)`` and
+    ``tools/convert_checkpoint.py``.
 
     Args:
         arch (str | dict): One of ``PoolFormer.arch_settings`` or a dict with
-            ``layers`` and ``embed_dims`` (one entry a stage) and optionally
-            ``mlp_ratios`` and ``layer_scale_init_value``. Defaults to 's12'.
-        in_channels (int): Input image channels. Defaults to 3.
-        pool_size (int): Window of the pooling token mixer. Defaults to 3.
-        token_mixer (str | Sequence[str]): 'pooling', 'attention',
-            'spatial_mlp' or 'identity', for all stages or one a stage.
-            Defaults to 'pooling'.
-        norm (str | Sequence[str]): 'gn' (GroupNorm, one group), 'ln'
-            (LayerNorm over channels) or 'bn', for all stages or one a stage.
-            Defaults to 'gn'.
-        act (str | Sequence[str]): 'gelu', 'relu' or 'silu', for all stages
-            or one a stage. Defaults to 'gelu'.
-        layer_scale_init_value (float, optional): Initial layer scale.
-            Defaults to None, the arch's value.
-        drop_rate (float): Dropout inside the MLPs. Defaults to 0.
-        drop_path_rate (float): Drop path probability of the last block; it
-            rises linearly from 0 over all blocks. Defaults to 0.
+            ``layers`` and ``embed_dims`` (positive ints, one a stage) and
+            optionally ``mlp_ratios`` (positive numbers, one a stage, that
+            leave every MLP a hidden channel; 4 each by default) and
+            ``layer_scale_init_value`` (1e-5 by default). Defaults to 's12'.
+        in_channels (int): Input image channels, at least 1. Defaults to 3.
+        pool_size (int): Window of the pooling token mixer (unless its own
+            config sets one), an odd positive int. Defaults to 3.
+        token_mixer (str | dict | Sequence): The token mixer config, e.g.
+            ``dict(type='Pooling')``, ``dict(type='Attention', head_dim=32)``,
+            ``dict(type='SpatialMLP')``, ``dict(type='Identity')`` or their
+            short names 'pooling', 'attention', 'spatial_mlp', 'identity';
+            for all stages or one a stage. Defaults to 'pooling'.
+        norm_cfg (str | dict | Sequence): The norm config, built through the
+            registries, e.g. ``dict(type='GN', num_groups=1)``,
+            ``dict(type='LN2d')``, ``dict(type='BN')``,
+            ``dict(type='SyncBN')``, or the short names 'gn', 'ln', 'bn'; for
+            all stages or one a stage. Defaults to
+            ``dict(type='GN', num_groups=1)``.
+        act_cfg (str | dict | Sequence): The MLP activation config, e.g.
+            ``dict(type='GELU')``, or the short names 'gelu', 'relu', 'silu';
+            for all stages or one a stage. Defaults to ``dict(type='GELU')``.
+            The layer configs of every stage are checked by building one
+            block of it on the meta device, those of stages that are not
+            built too.
+        layer_scale_init_value (float, optional): Initial layer scale, a
+            finite number. Defaults to None, the arch's value.
+        drop_rate (float): Dropout inside the MLPs, in [0, 1). Defaults to 0.
+        drop_path_rate (float): Drop path probability of the last block, in
+            [0, 1); it rises linearly from 0 over all blocks. Defaults to 0.
         out_indices (int | Sequence[int]): Stages whose outputs are
-            returned, each through a norm of its own; negative values count
-            from the last stage. Stages after the last output are not built.
+            returned, each through a norm of its own: at least one,
+            increasing and distinct; negative values count from the last
+            stage. Stages after the last output are not built.
             Defaults to (0, 1, 2, 3).
         frozen_stages (int): -1 freezes nothing, 0 the patch embedding,
             ``i`` the patch embedding and the first ``i`` stages (with their
-            downsampling and output norms). Defaults to -1.
+            downsampling and output norms), up to the last output's stage
+            plus one. Defaults to -1.
         norm_eval (bool): Keep BatchNorm layers in eval mode while training.
             Defaults to False.
         with_cp (bool): Gradient checkpointing of every block, trading
@@ -80,13 +111,21 @@ class PoolFormer(BaseModule):
             makes CPU (oneDNN) and GPU convolutions and pooling faster.
             Outputs are equal; they come back channels-last. Defaults to
             False.
-        img_size (int | tuple[int, int]): Input size, used only by the
-            'spatial_mlp' mixer, whose weights depend on it. Defaults to 224.
+        img_size (int | tuple[int, int]): Input size (H, W), at least 3
+            pixels, used only by mixers whose weights depend on it (the
+            spatial MLP, built for the stages' feature maps of exactly this
+            input). Defaults to 224.
         pretrained (str, optional): Checkpoint path or URL, the same as
             ``init_cfg=dict(type='Pretrained', checkpoint=pretrained)``; mmseg
             segmentors pass their ``pretrained`` here. Defaults to None.
         init_cfg (dict | list[dict], optional): Initialisation config.
             Defaults to None.
+
+    Raises:
+        TypeError: an argument of the wrong type (``bool`` is no int).
+        ValueError: a value that is not allowed, or a layer config that
+            does not build. Either message names the argument, its value
+            and what is allowed.
     """
 
     arch_settings = {
@@ -106,9 +145,9 @@ class PoolFormer(BaseModule):
                  arch: Union[str, Dict] = 's12',
                  in_channels: int = 3,
                  pool_size: int = 3,
-                 token_mixer: StrOrStages = 'pooling',
-                 norm: StrOrStages = 'gn',
-                 act: StrOrStages = 'gelu',
+                 token_mixer: CfgOrStages = 'pooling',
+                 norm_cfg: CfgOrStages = dict(type='GN', num_groups=1),
+                 act_cfg: CfgOrStages = dict(type='GELU'),
                  layer_scale_init_value: Optional[float] = None,
                  drop_rate: float = 0.,
                  drop_path_rate: float = 0.,
@@ -120,69 +159,90 @@ class PoolFormer(BaseModule):
                  img_size: Union[int, Tuple[int, int]] = 224,
                  pretrained: Optional[str] = None,
                  init_cfg: Optional[Union[Dict, List[Dict]]] = None) -> None:
-        if pretrained is not None:
-            if init_cfg is not None:
-                raise ValueError('give pretrained weights either as '
-                                 '"pretrained" or in "init_cfg", not both')
-            init_cfg = dict(type='Pretrained', checkpoint=pretrained)
-        super().__init__(init_cfg=init_cfg)
         arch = self._parse_arch(arch)
         layers, embed_dims = arch['layers'], arch['embed_dims']
         num_stages = len(layers)
-        mlp_ratios = arch.get('mlp_ratios', [4] * num_stages)
+        check_int('in_channels', in_channels, minimum=1)
+        check_odd_size('pool_size', pool_size)
         if layer_scale_init_value is None:
-            layer_scale_init_value = arch.get('layer_scale_init_value', 1e-5)
+            layer_scale_init_value = arch['layer_scale_init_value']
+        check_number('layer_scale_init_value', layer_scale_init_value)
+        check_number('drop_rate', drop_rate, 0, 1, high_open=True)
+        check_number('drop_path_rate', drop_path_rate, 0, 1, high_open=True)
+        block_dprs = torch.linspace(0, drop_path_rate, sum(layers)).tolist()
+        if max(block_dprs) >= 1:
+            raise ValueError(
+                'drop_path_rate must stay under 1 in float32, the precision '
+                'of the blocks\' rates (a rate of 1 drops every sample and '
+                f'divides by 0), got {drop_path_rate!r}')
         mixers = self._per_stage(token_mixer, num_stages, 'token_mixer')
-        norms = self._per_stage(norm, num_stages, 'norm')
-        acts = self._per_stage(act, num_stages, 'act')
+        norms = self._per_stage(norm_cfg, num_stages, 'norm_cfg')
+        acts = self._per_stage(act_cfg, num_stages, 'act_cfg')
+        out_indices = self._parse_out_indices(out_indices, num_stages)
+        self._check_frozen_stages(frozen_stages, out_indices)
+        check_bool('norm_eval', norm_eval)
+        check_bool('with_cp', with_cp)
+        check_bool('channels_last', channels_last)
+        sizes = stage_sizes(self._parse_img_size(img_size), num_stages)
+        layer_cfgs = [
+            dict(
+                dim=embed_dims[i],
+                size=sizes[i],
+                token_mixer=mixers[i],
+                norm_cfg=norms[i],
+                act_cfg=acts[i],
+                pool_size=pool_size) for i in range(num_stages)
+        ]
+        # Stages that will not be built are checked too.
+        for i, layer_cfg in enumerate(layer_cfgs):
+            check_stage_layers(i, **layer_cfg)
+        super().__init__(init_cfg=self._parse_init_cfg(pretrained, init_cfg))
         self.embed_dims = list(embed_dims)
         self.num_stages = num_stages
-        self.out_indices = self._parse_out_indices(out_indices, num_stages)
-        if not -1 <= frozen_stages <= self.out_indices[-1] + 1:
-            raise ValueError(
-                f'frozen_stages must be in [-1, {self.out_indices[-1] + 1}] '
-                f'for out_indices {self.out_indices}, got {frozen_stages}')
+        self.out_indices = out_indices
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
         self.with_cp = with_cp
         self.channels_last = channels_last
         self.fused = False
-        img_h, img_w = (img_size, img_size) if isinstance(img_size, int) \
-            else img_size
 
-        self.patch_embed = PatchEmbed(
-            in_channels, embed_dims[0], kernel_size=7, stride=4, padding=2)
-        block_dprs = torch.linspace(0, drop_path_rate, sum(layers)).tolist()
-        stages = []
+        self.patch_embed = PatchEmbed(in_channels, embed_dims[0], *STEM)
+        network = []
         # Stages after the last output would hold parameters that never get
         # a gradient (an error under DDP), so they are not built.
         for i in range(self.out_indices[-1] + 1):
-            stride = 4 * 2**i
-            num_tokens = -(-img_h // stride) * -(-img_w // stride)
-            downsample = None if i == 0 else PatchEmbed(
-                embed_dims[i - 1], embed_dims[i], kernel_size=3, stride=2,
-                padding=1)
+            if i > 0:
+                network.append(
+                    PatchEmbed(embed_dims[i - 1], embed_dims[i],
+                               *DOWNSAMPLING))
             blocks = [
-                MetaFormerBlock(
-                    embed_dims[i],
-                    token_mixer=build_token_mixer(mixers[i], embed_dims[i],
-                                                  pool_size, num_tokens),
-                    norm1=build_norm(norms[i], embed_dims[i]),
-                    norm2=build_norm(norms[i], embed_dims[i]),
-                    act=build_act(acts[i]),
-                    mlp_ratio=mlp_ratios[i],
+                build_block(
+                    i,
+                    mlp_ratio=arch['mlp_ratios'][i],
                     drop=drop_rate,
                     drop_path=block_dprs[sum(layers[:i]) + j],
-                    layer_scale_init_value=layer_scale_init_value)
-                for j in range(layers[i])
+                    layer_scale_init_value=layer_scale_init_value,
+                    **layer_cfgs[i]) for j in range(layers[i])
             ]
-            stages.append(MetaFormerStage(downsample, blocks))
-        self.stages = nn.ModuleList(stages)
+            network.append(MetaFormerStage(blocks, with_cp))
+        self.network = nn.ModuleList(network)
         for i in self.out_indices:
-            self.add_module(f'norm{i}', build_norm(norms[i], embed_dims[i]))
+            self.add_module(
+                f'norm{2 * i}',
+                build_layer('norm_cfg', i, build_norm, norms[i],
+                            num_channels=embed_dims[i]))
         self._freeze_stages()
         if channels_last:
             self.to(memory_format=torch.channels_last)
+
+    @property
+    def stages(self) -> List[MetaFormerStage]:
+        """The built stages' blocks, in order (``network.{2i}``)."""
+        return list(self.network[::2])
+
+    def output_norm(self, stage: int) -> nn.Module:
+        """The norm of stage ``stage``'s output (``norm{2 * stage}``)."""
+        return getattr(self, f'norm{2 * stage}')
 
     @property
     def out_channels(self) -> List[int]:
@@ -194,64 +254,152 @@ class PoolFormer(BaseModule):
         """Channels, stride and module name of each output, for necks."""
         return [
             dict(num_chs=self.embed_dims[i], reduction=4 * 2**i,
-                 module=f'stages.{i}') for i in self.out_indices
+                 module=f'network.{2 * i}') for i in self.out_indices
         ]
 
     @classmethod
     def _parse_arch(cls, arch: Union[str, Dict]) -> Dict:
+        """The arch's settings, checked, with every key filled in."""
         if isinstance(arch, str):
             if arch.lower() not in cls.arch_settings:
                 raise ValueError(
                     f'unknown PoolFormer arch {arch!r}: choose one of '
                     f'{sorted(cls.arch_settings)} or pass a dict with '
                     f'"layers" and "embed_dims"')
-            return cls.arch_settings[arch.lower()]
-        if not isinstance(arch, dict) or not {'layers', 'embed_dims'} <= set(
-                arch):
-            raise ValueError('a custom arch must be a dict with "layers" and '
-                             f'"embed_dims", got {arch!r}')
-        if len(arch['layers']) != len(arch['embed_dims']):
-            raise ValueError('"layers" and "embed_dims" need one entry a '
-                             f'stage, got {arch!r}')
-        return arch
+            arch = cls.arch_settings[arch.lower()]
+        keys = ('layers', 'embed_dims', 'mlp_ratios', 'layer_scale_init_value')
+        if not isinstance(arch, dict):
+            raise TypeError(
+                f'arch must be one of {sorted(cls.arch_settings)} or a dict '
+                f'with "layers" and "embed_dims", got {arch!r}')
+        if not {'layers', 'embed_dims'} <= set(arch) <= set(keys):
+            raise ValueError(
+                f'a custom arch must be a dict with the keys {keys[:2]} and '
+                f'optionally {keys[2:]}, got {arch!r}')
+        layers = [
+            check_int(f'arch["layers"][{i}]', n, minimum=1)
+            for i, n in enumerate(check_list('arch["layers"]', arch['layers']))
+        ]
+        num_stages = len(layers)
+        embed_dims = [
+            check_int(f'arch["embed_dims"][{i}]', dim, minimum=1)
+            for i, dim in enumerate(
+                check_list('arch["embed_dims"]', arch['embed_dims'],
+                           num_stages))
+        ]
+        mlp_ratios = check_list('arch["mlp_ratios"]',
+                                arch.get('mlp_ratios', [4] * num_stages),
+                                num_stages)
+        for i, (dim, ratio) in enumerate(zip(embed_dims, mlp_ratios)):
+            check_number(f'arch["mlp_ratios"][{i}]', ratio, low=0)
+            if int(dim * ratio) < 1:
+                raise ValueError(
+                    f'arch["mlp_ratios"][{i}] must leave stage {i}\'s MLP '
+                    f'at least one hidden channel (int({dim} * ratio) >= 1), '
+                    f'got {ratio!r}')
+        return dict(
+            layers=layers,
+            embed_dims=embed_dims,
+            mlp_ratios=mlp_ratios,
+            layer_scale_init_value=check_number(
+                'arch["layer_scale_init_value"]',
+                arch.get('layer_scale_init_value', 1e-5)))
 
     @staticmethod
-    def _per_stage(value: StrOrStages, num_stages: int,
-                   name: str) -> List[str]:
-        if isinstance(value, str):
+    def _per_stage(value: CfgOrStages, num_stages: int,
+                   name: str) -> List[Union[str, Dict]]:
+        """The config of each stage: ``value``, or its entries."""
+        if isinstance(value, (str, dict)):
             return [value] * num_stages
-        value = list(value)
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f'{name} must be a config dict, a short name or '
+                            f'a list of them (one a stage), got {value!r}')
         if len(value) != num_stages:
             raise ValueError(f'{name} needs one entry for each of the '
-                             f'{num_stages} stages, got {value}')
-        return value
+                             f'{num_stages} stages, got {value!r}')
+        return list(value)
 
     @staticmethod
     def _parse_out_indices(out_indices: Union[int, Sequence[int]],
                            num_stages: int) -> Tuple[int, ...]:
-        if isinstance(out_indices, int):
-            out_indices = [out_indices]
-        parsed = []
-        for index in out_indices:
-            if not -num_stages <= index < num_stages:
-                raise ValueError(
-                    f'out_indices must count the {num_stages} stages '
-                    f'(from {-num_stages} to {num_stages - 1}), '
-                    f'got {index} in {tuple(out_indices)}')
-            parsed.append(index % num_stages)
-        if len(set(parsed)) != len(parsed) or parsed != sorted(parsed):
-            raise ValueError('out_indices must name increasing, distinct '
-                             f'stages, got {tuple(out_indices)}')
+        """``out_indices`` as increasing stage indices from 0."""
+        allowed = (f'an int or a non-empty list of increasing, distinct ints '
+                   f'counting the {num_stages} stages (from {-num_stages} to '
+                   f'{num_stages - 1})')
+        indices = [out_indices] if is_int(out_indices) else out_indices
+        if not isinstance(indices, (list, tuple)) or not all(
+                is_int(index) for index in indices):
+            raise TypeError(f'out_indices must be {allowed}, got '
+                            f'{out_indices!r}')
+        parsed = [int(index) % num_stages for index in indices]
+        in_range = all(-num_stages <= index < num_stages for index in indices)
+        increasing = all(a < b for a, b in zip(parsed, parsed[1:]))
+        if not indices or not in_range or not increasing:
+            raise ValueError(f'out_indices must be {allowed}, got '
+                             f'{out_indices!r}')
         return tuple(parsed)
+
+    @staticmethod
+    def _check_frozen_stages(frozen_stages: int,
+                             out_indices: Tuple[int, ...]) -> None:
+        """Refuses ``frozen_stages`` outside the built stages."""
+        maximum = out_indices[-1] + 1
+        if not is_int(frozen_stages) or not -1 <= frozen_stages <= maximum:
+            kind = ValueError if is_int(frozen_stages) else TypeError
+            raise kind(f'frozen_stages must be an int from -1 to {maximum} '
+                       f'for out_indices {out_indices}, got '
+                       f'{frozen_stages!r}')
+
+    @staticmethod
+    def _parse_img_size(
+            img_size: Union[int, Sequence[int]]) -> Tuple[int, int]:
+        """``img_size`` as (H, W)."""
+        allowed = (f'an int >= {MIN_IMG_SIZE} or an (H, W) pair of them (the '
+                   f'stem\'s {STEM[0]}x{STEM[0]} kernel needs '
+                   f'{MIN_IMG_SIZE} pixels)')
+        size = [img_size, img_size] if is_int(img_size) else img_size
+        if not isinstance(size, (list, tuple)) or len(size) != 2 or not all(
+                is_int(n) for n in size):
+            raise TypeError(f'img_size must be {allowed}, got {img_size!r}')
+        if min(size) < MIN_IMG_SIZE:
+            raise ValueError(f'img_size must be {allowed}, got {img_size!r}')
+        return int(size[0]), int(size[1])
+
+    @staticmethod
+    def _parse_init_cfg(
+            pretrained: Optional[str],
+            init_cfg: Optional[Union[Dict, List[Dict]]]
+    ) -> Optional[Union[Dict, List[Dict]]]:
+        """The init config, ``pretrained`` turned into one."""
+        if pretrained is not None:
+            if not isinstance(pretrained, str):
+                raise TypeError('pretrained must be a checkpoint path or URL '
+                                f'(a str) or None, got {pretrained!r}')
+            if init_cfg is not None:
+                raise ValueError('give pretrained weights either as '
+                                 '"pretrained" or in "init_cfg", not both')
+            return dict(type='Pretrained', checkpoint=pretrained)
+        cfgs = init_cfg if isinstance(init_cfg, list) else [init_cfg]
+        if init_cfg is not None and not all(
+                isinstance(cfg, dict) and 'type' in cfg for cfg in cfgs):
+            raise TypeError('init_cfg must be None, a dict with a "type" or a '
+                            f'list of them, got {init_cfg!r}')
+        if isinstance(init_cfg, dict) and init_cfg['type'] == 'Pretrained' \
+                and not isinstance(init_cfg.get('checkpoint'), str):
+            raise ValueError('init_cfg of type "Pretrained" needs a '
+                             '"checkpoint" path or URL (a str), got '
+                             f'{init_cfg!r}')
+        return init_cfg
 
     def _frozen_modules(self) -> List[nn.Module]:
         if self.frozen_stages < 0:
             return []
-        modules = [self.patch_embed]
-        for i in range(self.frozen_stages):
-            modules.append(self.stages[i])
-            if i in self.out_indices:
-                modules.append(getattr(self, f'norm{i}'))
+        # The stem, then each frozen stage's downsampling and blocks.
+        modules = [self.patch_embed, *self.network[:2 * self.frozen_stages]]
+        modules += [
+            self.output_norm(i) for i in self.out_indices
+            if i < self.frozen_stages
+        ]
         return modules
 
     def _freeze_stages(self) -> None:
@@ -289,31 +437,21 @@ class PoolFormer(BaseModule):
     @torch.no_grad()
     def fuse(self) -> 'PoolFormer':
         """Folds norm affines and layer scales of every pooling block with
-        GroupNorm into its convolutions, for inference; outputs stay equal
-        (to float rounding). Other blocks are kept as they are.
+        one-group GroupNorm into its convolutions, for inference; outputs
+        stay equal (to float rounding). Other blocks are kept as they are.
 
         Returns:
             PoolFormer: ``self``, in eval mode and inference-only.
         """
         self.eval()
         for stage in self.stages:
-            stage.blocks = nn.Sequential(*[
-                FusedPoolFormerBlock.from_block(block)
-                if FusedPoolFormerBlock.can_fuse(block) else block
-                for block in stage.blocks
-            ])
+            for j, block in enumerate(stage):
+                if FusedPoolFormerBlock.can_fuse(block):
+                    stage[j] = FusedPoolFormerBlock.from_block(block)
         if self.channels_last:
             self.to(memory_format=torch.channels_last)
         self.fused = True
         return self
-
-    def _run_blocks(self, blocks: nn.Sequential,
-                    x: torch.Tensor) -> torch.Tensor:
-        if self.with_cp and x.requires_grad:
-            for block in blocks:
-                x = checkpoint(block, x, use_reentrant=False)
-            return x
-        return blocks(x)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Returns the normed outputs of the stages in ``out_indices``."""
@@ -321,10 +459,8 @@ class PoolFormer(BaseModule):
             x = x.contiguous(memory_format=torch.channels_last)
         x = self.patch_embed(x)
         outs = []
-        for i, stage in enumerate(self.stages):
-            if stage.downsample is not None:
-                x = stage.downsample(x)
-            x = self._run_blocks(stage.blocks, x)
-            if i in self.out_indices:
-                outs.append(getattr(self, f'norm{i}')(x))
+        for k, module in enumerate(self.network):
+            x = module(x)
+            if k % 2 == 0 and k // 2 in self.out_indices:
+                outs.append(self.output_norm(k // 2)(x))
         return tuple(outs)

@@ -1,13 +1,14 @@
+from .aliases import resolve_alias
 from .fused_block import FusedPoolFormerBlock
 from .metaformer_block import ConvMlp, MetaFormerBlock, PatchEmbed
-from .norms import (ACT_LAYERS, NORM_LAYERS, GroupNorm1, LayerNorm2d,
-                    build_act, build_norm)
-from .token_mixers import (TOKEN_MIXERS, Attention, Pooling, SpatialMLP,
-                           build_token_mixer)
+from .norms import (ACT_ALIASES, NORM_ALIASES, GroupNorm, LayerNorm2d,
+                    build_act, build_norm, is_one_group_norm)
+from .token_mixers import (TOKEN_MIXER_ALIASES, Attention, Pooling,
+                           SpatialMLP, build_token_mixer)
 
 __all__ = [
-    'ACT_LAYERS', 'NORM_LAYERS', 'TOKEN_MIXERS', 'Attention', 'ConvMlp',
-    'FusedPoolFormerBlock',
-    'GroupNorm1', 'LayerNorm2d', 'MetaFormerBlock', 'PatchEmbed', 'Pooling',
-    'SpatialMLP', 'build_act', 'build_norm', 'build_token_mixer'
+    'ACT_ALIASES', 'Attention', 'ConvMlp', 'FusedPoolFormerBlock',
+    'GroupNorm', 'LayerNorm2d', 'MetaFormerBlock', 'NORM_ALIASES',
+    'PatchEmbed', 'Pooling', 'SpatialMLP', 'TOKEN_MIXER_ALIASES', 'build_act',
+    'build_norm', 'build_token_mixer', 'is_one_group_norm', 'resolve_alias'
 ]

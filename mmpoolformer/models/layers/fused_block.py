@@ -4,7 +4,7 @@ import torch.nn as nn
 
 from . import onednn_mlp
 from .metaformer_block import MetaFormerBlock
-from .norms import GroupNorm1, normalize_per_sample
+from .norms import is_one_group_norm, normalize_per_sample
 from .token_mixers import Pooling
 
 
@@ -42,9 +42,8 @@ class FusedPoolFormerBlock(nn.Module):
     def can_fuse(block: nn.Module) -> bool:
         """Whether ``block`` is a pooling block with one-group GroupNorms."""
         return isinstance(block, MetaFormerBlock) and isinstance(
-            block.token_mixer, Pooling) and isinstance(
-                block.norm1, GroupNorm1) and isinstance(
-                    block.norm2, GroupNorm1)
+            block.token_mixer, Pooling) and is_one_group_norm(
+                block.norm1) and is_one_group_norm(block.norm2)
 
     @classmethod
     @torch.no_grad()

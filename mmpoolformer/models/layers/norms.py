@@ -1,7 +1,14 @@
 """Normalisation and activation layers a MetaFormer stage can be built with."""
+from typing import Union
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmcv.cnn import build_activation_layer, build_norm_layer
+from mmengine.registry import DefaultScope
+
+from mmpoolformer.registry import MODELS
+from .aliases import resolve_alias
 
 
 def _explicit_normalize(x: torch.Tensor, eps: float) -> torch.Tensor:
@@ -33,30 +40,48 @@ def normalize_per_sample(x: torch.Tensor, eps: float) -> torch.Tensor:
     return out.view(n, h, w, c).permute(0, 3, 1, 2)
 
 
-class GroupNorm1(nn.GroupNorm):
-    """GroupNorm with a single group: normalises over (C, H, W) per sample.
+@MODELS.register_module('GN')
+class GroupNorm(nn.GroupNorm):
+    """``nn.GroupNorm``, registered as ``GN`` in our scope; with one group
+    (the official PoolFormer norm, over (C, H, W) per sample) channels-last
+    inputs take :func:`normalize_per_sample`, which keeps them a view.
 
-    This is the norm of the official PoolFormer. Channels-last inputs take
-    :func:`normalize_per_sample`.
+    The channels come first, as every other norm takes them (mmcv's
+    ``build_norm_layer`` passes them so to any class but ``nn.GroupNorm``).
 
     Args:
         num_channels (int): Number of channels.
+        num_groups (int): Groups to normalise over. Defaults to 1.
         eps (float): Added to the variance. Defaults to 1e-5.
+        affine (bool): Learn a per-channel weight and bias. Defaults to True.
     """
 
-    def __init__(self, num_channels: int, eps: float = 1e-5) -> None:
-        super().__init__(1, num_channels, eps=eps)
+    def __init__(self,
+                 num_channels: int,
+                 num_groups: int = 1,
+                 eps: float = 1e-5,
+                 affine: bool = True) -> None:
+        super().__init__(num_groups, num_channels, eps=eps, affine=affine)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.is_contiguous() and not torch.onnx.is_in_onnx_export():
+        if self.num_groups != 1 or not self.affine or (
+                x.is_contiguous() and not torch.onnx.is_in_onnx_export()):
             return super().forward(x)
         return torch.addcmul(self.bias[:, None, None],
                              normalize_per_sample(x, self.eps),
                              self.weight[:, None, None])
 
 
+def is_one_group_norm(module: nn.Module) -> bool:
+    """Whether ``module`` is a one-group :class:`GroupNorm` with affine."""
+    return isinstance(module, GroupNorm) and module.num_groups == 1 \
+        and module.affine
+
+
+@MODELS.register_module('LN2d')
 class LayerNorm2d(nn.LayerNorm):
-    """LayerNorm over the channels of a (N, C, H, W) tensor, per position.
+    """LayerNorm over the channels of a (N, C, H, W) tensor, per position
+    (the official MetaFormer's ``LayerNormChannel``, mmpretrain's ``LN2d``).
 
     Args:
         num_channels (int): Number of channels.
@@ -73,22 +98,50 @@ class LayerNorm2d(nn.LayerNorm):
         return x.permute(0, 3, 1, 2)
 
 
-NORM_LAYERS = {'gn': GroupNorm1, 'ln': LayerNorm2d, 'bn': nn.BatchNorm2d}
-ACT_LAYERS = {'gelu': nn.GELU, 'relu': nn.ReLU, 'silu': nn.SiLU}
+# Short names for the common configs.
+NORM_ALIASES = {
+    'gn': dict(type='GN', num_groups=1),
+    'ln': dict(type='LN2d'),
+    'bn': dict(type='BN'),
+}
+ACT_ALIASES = {
+    'gelu': dict(type='GELU'),
+    'relu': dict(type='ReLU'),
+    'silu': dict(type='SiLU'),
+}
 
 
-def _lookup(table: dict, name: str, what: str) -> type:
-    if name not in table:
-        raise ValueError(
-            f'unknown {what} {name!r}: choose one of {sorted(table)}')
-    return table[name]
+def build_norm(cfg: Union[str, dict], num_channels: int) -> nn.Module:
+    """Builds a norm layer from ``norm_cfg`` through the registries, as
+    mmcv's ``build_norm_layer`` does, in our scope: ``GN`` and ``LN2d`` are
+    ours, any other registered norm (``BN``, ``SyncBN``,
+    ``mmpretrain.LN2d``, ...) is found upstream.
+
+    Args:
+        cfg (str | dict): E.g. ``dict(type='GN', num_groups=1)`` or a short
+            name of :data:`NORM_ALIASES`.
+        num_channels (int): Channels to normalise.
+    """
+    cfg = resolve_alias(cfg, NORM_ALIASES, 'norm')
+    with DefaultScope.overwrite_default_scope('mmpoolformer'):
+        try:
+            return build_norm_layer(cfg, num_channels)[1]
+        except KeyError as error:  # mmcv's word for an unknown type
+            raise ValueError(f'cannot build the norm {cfg}: {error}') from None
 
 
-def build_norm(name: str, num_channels: int) -> nn.Module:
-    """Builds the norm called ``name`` ('gn', 'ln' or 'bn')."""
-    return _lookup(NORM_LAYERS, name, 'norm')(num_channels)
+def build_act(cfg: Union[str, dict]) -> nn.Module:
+    """Builds an activation from ``act_cfg`` through the registries, in our
+    scope.
 
-
-def build_act(name: str) -> nn.Module:
-    """Builds the activation called ``name`` ('gelu', 'relu' or 'silu')."""
-    return _lookup(ACT_LAYERS, name, 'activation')()
+    Args:
+        cfg (str | dict): E.g. ``dict(type='GELU')`` or a short name of
+            :data:`ACT_ALIASES`.
+    """
+    cfg = resolve_alias(cfg, ACT_ALIASES, 'activation')
+    with DefaultScope.overwrite_default_scope('mmpoolformer'):
+        try:
+            return build_activation_layer(cfg)
+        except KeyError as error:
+            raise ValueError(
+                f'cannot build the activation {cfg}: {error}') from None

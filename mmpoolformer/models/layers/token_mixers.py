@@ -2,11 +2,19 @@
 
 Each mixer maps a (N, C, H, W) tensor to one of the same shape.
 """
+import inspect
+from typing import Union
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from mmpoolformer.registry import MODELS
+from ..validation import check_int, check_odd_size
+from .aliases import resolve_alias
 
+
+@MODELS.register_module()
 class Pooling(nn.Module):
     """PoolFormer's mixer: average pooling minus the input.
 
@@ -14,11 +22,13 @@ class Pooling(nn.Module):
     change that pooling brings.
 
     Args:
-        pool_size (int): Pooling window. Defaults to 3.
+        pool_size (int): Pooling window, odd so that it is centred on each
+            position. Defaults to 3.
     """
 
     def __init__(self, pool_size: int = 3) -> None:
         super().__init__()
+        pool_size = check_odd_size('pool_size', pool_size)
         self.pool = nn.AvgPool2d(
             pool_size,
             stride=1,
@@ -29,20 +39,24 @@ class Pooling(nn.Module):
         return self.pool(x) - x
 
 
+@MODELS.register_module()
 class Attention(nn.Module):
     """Multi-head self-attention over all positions.
 
     Args:
         dim (int): Number of channels.
-        head_dim (int): Channels per head. Defaults to 32.
+        head_dim (int): Channels per head; it must divide ``dim``.
+            Defaults to 32.
     """
 
     def __init__(self, dim: int, head_dim: int = 32) -> None:
         super().__init__()
+        dim = check_int('dim', dim, minimum=1)
+        head_dim = check_int('head_dim', head_dim, minimum=1)
         if dim % head_dim:
             raise ValueError(
-                f'attention needs channels ({dim}) divisible by its head '
-                f'size ({head_dim})')
+                f'head_dim must divide the attention\'s {dim} channels, got '
+                f'{head_dim}')
         self.num_heads = dim // head_dim
         self.qkv = nn.Linear(dim, dim * 3, bias=False)
         self.proj = nn.Linear(dim, dim)
@@ -57,6 +71,7 @@ class Attention(nn.Module):
         return out.transpose(1, 2).reshape(n, c, h, w)
 
 
+@MODELS.register_module()
 class SpatialMLP(nn.Module):
     """A linear layer across positions, shared by all channels (ResMLP-style).
 
@@ -69,6 +84,7 @@ class SpatialMLP(nn.Module):
 
     def __init__(self, num_tokens: int) -> None:
         super().__init__()
+        num_tokens = check_int('num_tokens', num_tokens, minimum=1)
         self.num_tokens = num_tokens
         self.fc = nn.Linear(num_tokens, num_tokens)
 
@@ -82,26 +98,40 @@ class SpatialMLP(nn.Module):
         return self.fc(x.reshape(n, c, h * w)).reshape(n, c, h, w)
 
 
-TOKEN_MIXERS = ('pooling', 'attention', 'spatial_mlp', 'identity')
+MODELS.register_module('Identity', module=nn.Identity)
+
+# Short names for the mixers of the paper.
+TOKEN_MIXER_ALIASES = {
+    'pooling': dict(type='Pooling'),
+    'attention': dict(type='Attention'),
+    'spatial_mlp': dict(type='SpatialMLP'),
+    'identity': dict(type='Identity'),
+}
 
 
-def build_token_mixer(name: str, dim: int, pool_size: int,
-                      num_tokens: int) -> nn.Module:
-    """Builds the token mixer called ``name``.
+def build_token_mixer(cfg: Union[str, dict], **context) -> nn.Module:
+    """Builds a token mixer registered in our scope.
+
+    Each entry of ``context`` (the stage's ``dim``, ``num_tokens``, the
+    backbone's ``pool_size``) is passed to the mixers whose constructors
+    take it, unless ``cfg`` sets it.
 
     Args:
-        name (str): One of :data:`TOKEN_MIXERS`.
-        dim (int): Channels of the stage.
-        pool_size (int): Window of the pooling mixer.
-        num_tokens (int): Positions of the stage, for the spatial MLP.
+        cfg (str | dict): E.g. ``dict(type='Pooling', pool_size=3)``,
+            ``dict(type='Attention', head_dim=32)`` or a short name of
+            :data:`TOKEN_MIXER_ALIASES`.
+        **context: Keyword arguments for the mixers that take them.
     """
-    if name == 'pooling':
-        return Pooling(pool_size)
-    if name == 'attention':
-        return Attention(dim)
-    if name == 'spatial_mlp':
-        return SpatialMLP(num_tokens)
-    if name == 'identity':
-        return nn.Identity()
-    raise ValueError(
-        f'unknown token mixer {name!r}: choose one of {list(TOKEN_MIXERS)}')
+    cfg = resolve_alias(cfg, TOKEN_MIXER_ALIASES, 'token mixer')
+    mixer_type = cfg.pop('type')
+    mixer_cls = MODELS.get(mixer_type)
+    if mixer_cls is None:
+        raise ValueError(f'unknown token mixer type {mixer_type!r}: '
+                         f'registered in mmpoolformer are '
+                         f'{sorted(TOKEN_MIXER_ALIASES)} as '
+                         f'{[a["type"] for a in TOKEN_MIXER_ALIASES.values()]}')
+    takes = inspect.signature(mixer_cls).parameters
+    for name, value in context.items():
+        if name in takes:
+            cfg.setdefault(name, value)
+    return mixer_cls(**cfg)

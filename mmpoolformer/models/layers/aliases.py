@@ -1,0 +1,28 @@
+"""Short names that stand for layer config dicts (``'gn'`` for
+``dict(type='GN', num_groups=1)`` and the like)."""
+from typing import Union
+
+
+def resolve_alias(cfg: Union[str, dict], aliases: dict, what: str) -> dict:
+    """The config dict for ``cfg``: a copy of a dict, or of the dict a short
+    name stands for.
+
+    Args:
+        cfg (str | dict): A config dict with a ``type``, or a short name.
+        aliases (dict): Short names to config dicts.
+        what (str): What is being configured, for the error message.
+
+    Raises:
+        ValueError: an unknown short name.
+        TypeError: neither a str nor a dict with a ``type``.
+    """
+    if isinstance(cfg, str):
+        if cfg not in aliases:
+            raise ValueError(f'unknown {what} {cfg!r}: give a config dict '
+                             f'such as {next(iter(aliases.values()))} or one '
+                             f'of the short names {sorted(aliases)}')
+        return dict(aliases[cfg])
+    if not isinstance(cfg, dict) or 'type' not in cfg:
+        raise TypeError(f'a {what} must be a dict with a "type" or one of '
+                        f'{sorted(aliases)}, got {cfg!r}')
+    return dict(cfg)
