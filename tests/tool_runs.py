@@ -13,25 +13,36 @@ TOOLS = osp.join(ROOT, 'tools')
 def run(tool, *args, cwd=None, timeout=None, **env):
     """Runs a tool in tools/ (a .py with this Python, a .sh with bash);
     ``env`` adds to (or replaces) the environment."""
+    return run_command([*tool_command(tool), *args],
+                       cwd=cwd,
+                       timeout=timeout,
+                       **env)
+
+
+def tool_command(tool):
+    """The command that starts a tool in tools/: a .py with this Python, a
+    .sh with bash."""
     path = osp.join(TOOLS, tool)
-    command = ['bash', path
-               ] if tool.endswith('.sh') else [sys.executable, path]
-    return run_command([*command, *args], cwd=cwd, timeout=timeout, **env)
+    return ['bash', path] if tool.endswith('.sh') else [sys.executable, path]
 
 
-def run_command(command, cwd=None, timeout=None, **env):
-    """Runs ``command`` with this Python as ``PYTHON`` and the repository
-    first on ``PYTHONPATH``; ``env`` adds to (or replaces) the
-    environment."""
+def tool_environment(**env):
+    """The environment tools run in: this Python as ``PYTHON``, the
+    repository first on ``PYTHONPATH``, and ``env`` added (or replacing)."""
     environ = dict(
         os.environ,
         PYTHON=sys.executable,
         PYTHONPATH=os.pathsep.join([ROOT,
                                     os.environ.get('PYTHONPATH', '')]))
     environ.update({name: str(value) for name, value in env.items()})
+    return environ
+
+
+def run_command(command, cwd=None, timeout=None, **env):
+    """Runs ``command`` in :func:`tool_environment`."""
     return subprocess.run(list(map(str, command)),
                           cwd=cwd or ROOT,
-                          env=environ,
+                          env=tool_environment(**env),
                           capture_output=True,
                           text=True,
                           timeout=timeout)
@@ -105,18 +116,9 @@ def run_stopping_at(deadline, tool, *args, cwd=None, **env):
     it is stopped with SIGTERM, on which torchrun stops its processes (they
     run in sessions of their own, out of reach of a kill of the tool's
     group), and ``subprocess.TimeoutExpired`` is raised."""
-    path = osp.join(TOOLS, tool)
-    command = ['bash', path
-               ] if tool.endswith('.sh') else [sys.executable, path]
-    environ = dict(
-        os.environ,
-        PYTHON=sys.executable,
-        PYTHONPATH=os.pathsep.join([ROOT,
-                                    os.environ.get('PYTHONPATH', '')]))
-    environ.update({name: str(value) for name, value in env.items()})
-    process = subprocess.Popen([*command, *map(str, args)],
+    process = subprocess.Popen([*tool_command(tool), *map(str, args)],
                                cwd=cwd or ROOT,
-                               env=environ,
+                               env=tool_environment(**env),
                                stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE,
                                text=True)
