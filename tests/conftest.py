@@ -33,3 +33,16 @@ def mmpretrain_poolformer(arch: str, seed: int = 0) -> torch.nn.Module:
 @pytest.fixture(scope='session')
 def reference_s12():
     return mmpretrain_poolformer('s12')
+
+
+def official_classification(reference: torch.nn.Module,
+                            head: torch.nn.Linear) -> dict:
+    """The sail-sg ImageNet .pth.tar layout of ``reference`` (an
+    official-layout backbone with output norms at 0/2/4/6): its blocks, its
+    last output norm as the final ``norm``, and ``head`` as ``head``."""
+    state = {k: v for k, v in reference.state_dict().items()
+             if not k.startswith('norm')}
+    state.update(
+        {f'norm.{k}': v for k, v in reference.norm6.state_dict().items()})
+    state.update({f'head.{k}': v for k, v in head.state_dict().items()})
+    return state

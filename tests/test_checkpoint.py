@@ -5,6 +5,7 @@ import re
 
 import pytest
 import torch
+from conftest import official_classification as official_layout
 
 from mmpoolformer import PoolFormer
 from mmpoolformer.checkpoint import (CheckpointError, convert_state_dict,
@@ -15,14 +16,8 @@ X = torch.randn(1, 3, 64, 64)
 
 
 def official_classification(reference):
-    """The sail-sg ImageNet .pth.tar layout: final ``norm`` and ``head``."""
-    state = {k: v for k, v in reference.state_dict().items()
-             if not k.startswith('norm')}
-    state.update({f'norm.{k}': v for k, v in reference.norm6.state_dict()
-                  .items()})
-    state['head.weight'] = torch.randn(1000, 512)
-    state['head.bias'] = torch.randn(1000)
-    return state
+    """The sail-sg ImageNet .pth.tar layout with a 1000-class head."""
+    return official_layout(reference, torch.nn.Linear(512, 1000))
 
 
 def pretrained(path, arch='s12', **kwargs):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import ARCHS, mmpretrain_poolformer
+from conftest import ARCHS, mmpretrain_poolformer, official_classification
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
@@ -74,11 +74,7 @@ def test_logits_equal_official_weights_in_mmpretrain(arch, tmp_path):
     reference = mmpretrain_poolformer(arch, seed=3)
     channels = PoolFormer.arch_settings[arch]['embed_dims'][-1]
     head = torch.nn.Linear(channels, 1000)
-    state = {k: v for k, v in reference.state_dict().items()
-             if not k.startswith('norm')}
-    state.update({f'norm.{k}': v for k, v in reference.norm6.state_dict()
-                  .items()})
-    state.update({f'head.{k}': v for k, v in head.state_dict().items()})
+    state = official_classification(reference, head)
     path = tmp_path / f'poolformer_{arch}.pth.tar'
     torch.save(state, path)
 
@@ -203,12 +199,7 @@ def test_tools_test_evaluates_a_bare_official_checkpoint(tmp_path):
     from tool_runs import assert_ok, run
     make_demo_data(tmp_path, num_train=2, num_val=6, img_size=64)
     reference = mmpretrain_poolformer('s12', seed=4)
-    state = {k: v for k, v in reference.state_dict().items()
-             if not k.startswith('norm')}
-    state.update({f'norm.{k}': v
-                  for k, v in reference.norm6.state_dict().items()})
-    state.update({'head.weight': torch.randn(3, 512) * 0.01,
-                  'head.bias': torch.zeros(3)})
+    state = official_classification(reference, torch.nn.Linear(512, 3))
     path = tmp_path / 'poolformer_s12.pth.tar'
     torch.save(state, path)
     result = run('test.py', CONFIGS / 'demo' / 'poolformer_s12_demo_cls.py',
