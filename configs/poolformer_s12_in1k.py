@@ -1,4 +1,5 @@
-# PoolFormer-S12 on ImageNet-1k, the paper's 300-epoch recipe (mmpretrain).
+# PoolFormer-S12 on ImageNet-1k, the official recipe (mmpretrain): 300
+# cosine epochs and 10 cooldown epochs.
 # Paper: top-1 77.2, 11.9M params, 1.8G MACs at 224x224.
 # Official weights (tools/test.py evaluates them as they are):
 # https://github.com/sail-sg/poolformer/releases/download/v1.0/poolformer_s12.pth.tar
@@ -34,11 +35,28 @@ model = dict(
 train_dataloader = dict(batch_size=128)
 val_dataloader = dict(batch_size=128)
 test_dataloader = val_dataloader
+# The test pipeline at crop ratio 0.95 (the short edge resized to 235, then a
+# 224 centre crop) of the M36, M48 and three MetaFormer-S12 configs, which set
+#   test_pipeline = _base_.crop_095_test_pipeline
+#   val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+crop_095_test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='ResizeEdge',
+        scale=235,
+        edge='short',
+        backend='pillow',
+        interpolation='bicubic'),
+    dict(type='CenterCrop', crop_size=224),
+    dict(type='PackInputs'),
+]
 optim_wrapper = dict(optimizer=dict(lr=4e-3, weight_decay=0.05))
 auto_scale_lr = dict(base_batch_size=4096)
 
-# 5 linear warm-up epochs from 1e-6, then cosine decay to 1e-5 (timm's
-# defaults, which the official training used).
+# timm's defaults, which the official training used: 5 linear warm-up
+# epochs from 1e-6 (warmup_lr), cosine decay to 1e-5 (min_lr) at epoch 300,
+# then 10 cooldown epochs at 1e-5 (cooldown_epochs): 310 epochs in all. No
+# scheduler acts after epoch 300, so the rate stays at the cosine's minimum.
 param_scheduler = [
     dict(
         type='LinearLR',
@@ -51,7 +69,7 @@ param_scheduler = [
         eta_min=1e-5,
         by_epoch=True,
         begin=5,
-        T_max=295,
+        end=300,
         convert_to_iter_based=True),
 ]
-train_cfg = dict(by_epoch=True, max_epochs=300, val_interval=1)
+train_cfg = dict(by_epoch=True, max_epochs=310, val_interval=1)

@@ -1,6 +1,19 @@
-"""Shared fixtures: reference PoolFormers with random, non-trivial weights."""
+"""Shared fixtures: reference PoolFormers with random, non-trivial weights;
+the Hypothesis profiles of the property-based tests."""
+import os
+
 import pytest
 import torch
+from hypothesis import settings
+
+# No deadline: a first build can take a second on a busy machine. In CI
+# (.ci/run sets CI) the examples are fixed, and a failure prints a
+# reproduce_failure blob; here the example database (.hypothesis/, which
+# ignores itself) replays it.
+settings.register_profile(
+    'ci', derandomize=True, database=None, deadline=None, print_blob=True)
+settings.register_profile('dev', deadline=None, print_blob=True)
+settings.load_profile('ci' if os.environ.get('CI') else 'dev')
 
 ARCHS = ('s12', 's24', 's36', 'm36', 'm48')
 
@@ -46,3 +59,38 @@ def official_classification(reference: torch.nn.Module,
         {f'norm.{k}': v for k, v in reference.norm6.state_dict().items()})
     state.update({f'head.{k}': v for k, v in head.state_dict().items()})
     return state
+
+
+def assert_official_init(weights) -> None:
+    """Asserts that ``weights``, pooled, are initialised as the official
+    PoolFormer does: timm's ``trunc_normal_(std=.02)``, whose bounds (-2, 2)
+    are absolute (100 std), so the values are an uncut N(0, 0.02^2) with
+    about 4.6% beyond 2 std. PyTorch's default (uniform, std
+    1/sqrt(3 fan_in), 0.072 for 64 input channels) and a normal cut at 2
+    std (std 0.0176, none beyond) fail."""
+    values = torch.cat([w.detach().flatten() for w in weights])
+    assert values.std().item() == pytest.approx(0.02, rel=0.05)
+    assert abs(values.mean().item()) < 0.002
+    beyond = (values.abs() > 0.04).float().mean().item()
+    assert 0.035 < beyond < 0.056
+
+
+def build_classifier(cfg):
+    """Builds a classifier config's model as mmengine's Runner does, with
+    the config's top-level data preprocessor."""
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
+    init_default_scope('mmpretrain')
+    model = cfg.model.copy()
+    model.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
+    return MODELS.build(model)
+
+
+def assert_loads_strictly(model: torch.nn.Module, path) -> None:
+    """The checkpoint at ``path`` leaves no key of ``model`` missing and
+    has none unexpected, read directly and through mmengine."""
+    from mmengine.runner import load_checkpoint
+    state = torch.load(path, weights_only=True)['state_dict']
+    result = model.load_state_dict(state, strict=False)
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    load_checkpoint(model, str(path), strict=True)

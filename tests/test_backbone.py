@@ -163,6 +163,8 @@ def test_with_cp_gives_same_gradients():
     dict(token_mixer=('pooling', 'pooling', 'spatial_mlp', 'spatial_mlp'),
          img_size=64),
     dict(token_mixer='identity'),
+    dict(token_mixer=('pooling', 'pooling', 'attention', 'attention'),
+         norm_cfg='ln', pos_embed=(False, False, True, False)),
     dict(norm_cfg='ln', act_cfg='relu'),
     dict(norm_cfg='bn', act_cfg='silu'),
     dict(norm_cfg=dict(type='GN', num_groups=4), act_cfg=dict(type='GELU')),
@@ -194,6 +196,47 @@ def test_hybrid_mixers_and_norms_are_what_was_asked():
     plain = PoolFormer('s12')
     assert sum(p.numel() for p in model.parameters()) > sum(
         p.numel() for p in plain.parameters())
+
+
+def test_pos_embed_is_added_before_its_stage_and_resized_elsewhere():
+    """Zeros of the stage's map at img_size, added to the input of its
+    blocks: exactly at that size, resized bicubically at others."""
+    import torch.nn.functional as F
+    model = PoolFormer(
+        's12', pos_embed=(False, False, True, False), img_size=(64, 96))
+    embed = model.position_embedding(2)
+    assert [k for k in model.state_dict() if 'pos_embed' in k] == [
+        'pos_embed4'
+    ]
+    assert embed.shape == (1, 320, 4, 6) and not embed.any()
+    with torch.no_grad():
+        embed.normal_()
+    seen = {}
+    model.network[3].register_forward_hook(
+        lambda module, args, out: seen.update(downsampled=out))
+    model.network[4].register_forward_pre_hook(
+        lambda module, args: seen.update(stage_input=args[0]))
+    model.eval()
+    for size in ((64, 96), (80, 144)):
+        with torch.no_grad():
+            model(torch.randn(1, 3, *size))
+        expected = embed
+        if size != (64, 96):
+            expected = F.interpolate(embed, size=(5, 9), mode='bicubic',
+                                     align_corners=False)
+        assert torch.equal(seen['stage_input'],
+                           seen['downsampled'] + expected)
+
+
+def test_frozen_stages_freeze_their_position_embeddings():
+    """Stages that are not built (after the last output) get none."""
+    model = PoolFormer('s12', pos_embed=True, frozen_stages=2,
+                       out_indices=(0, 1, 2)).train()
+    assert {
+        name: param.requires_grad
+        for name, param in model.named_parameters()
+        if name.startswith('pos_embed')
+    } == {'pos_embed0': False, 'pos_embed2': False, 'pos_embed4': True}
 
 
 def test_pooling_mixer_is_pool_minus_input():

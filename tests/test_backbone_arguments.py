@@ -9,12 +9,11 @@ never an error left for forward. Every listed bad value of every argument
 is also tried on its own.
 
 Models are tiny (one or two blocks a stage, at most 32 channels) and run on
-one thread, so an example takes milliseconds; the file runs 565 examples.
+one thread, so an example takes milliseconds; the file runs 585 examples.
 With the environment variable CI set, they are derandomised, so that a CI
 failure reproduces.
 """
 import math
-import os
 import re
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
@@ -27,14 +26,6 @@ from mmengine.config import Config
 
 from mmpoolformer import PoolFormer
 
-# No deadline: a first build can take a second on a busy machine. In CI the
-# examples are fixed, and a failure prints a reproduce_failure blob; here
-# the example database (.hypothesis/, which ignores itself) replays it.
-settings.register_profile(
-    'ci', derandomize=True, database=None, deadline=None, print_blob=True)
-settings.register_profile('dev', deadline=None, print_blob=True)
-settings.load_profile('ci' if os.environ.get('CI') else 'dev')
-
 CONFIGS = Path(__file__).parents[1] / 'configs'
 DIMS = (4, 8, 12, 16, 32)
 MIXERS = ('pooling', 'attention', 'spatial_mlp', 'identity')
@@ -46,7 +37,7 @@ ACTS = ('gelu', 'relu', 'silu')
 QUOTED = ('in_channels', 'pool_size', 'token_mixer', 'norm_cfg', 'act_cfg',
           'layer_scale_init_value', 'drop_rate', 'drop_path_rate',
           'out_indices', 'frozen_stages', 'norm_eval', 'with_cp',
-          'channels_last', 'img_size', 'pretrained')
+          'channels_last', 'img_size', 'pos_embed', 'pretrained')
 
 odd_sizes = st.integers(0, 4).map(lambda k: 2 * k + 1)
 sequences = st.sampled_from([list, tuple])
@@ -195,6 +186,11 @@ def valid_kwargs(draw, img_size=None) -> Dict:
         with_cp=st.booleans(),
         channels_last=st.booleans(),
         img_size=img_sizes,
+        pos_embed=st.one_of(
+            st.booleans(),
+            sequences.flatmap(lambda seq: st.lists(
+                st.booleans(), min_size=len(dims),
+                max_size=len(dims)).map(seq))),
         pretrained=st.just('never_loaded.pth'),
         init_cfg=st.sampled_from([
             None,
@@ -292,12 +288,17 @@ BAD_VALUES = dict(
         0, 2, -1, 224.0, None, True, '224', (224, ), (224, 224, 3),
         [224.0, 224], (True, 224), (224, 2)
     ],
+    pos_embed=lambda n: [
+        0, 1, None, 'True', 1.0, [True] * (n - 1), [True] * (n + 1),
+        [True] * (n - 1) + [1], (None, ) * n
+    ],
     pretrained=lambda n: [3, True, b'a.pth', Path('a.pth'), ['a.pth']],
     init_cfg=lambda n: [
         'Pretrained', 3, [3],
         dict(layer='Conv2d'), [dict(layer='Conv2d')], (dict(type='Kaiming'), ),
         dict(type='Pretrained'),
-        dict(type='Pretrained', checkpoint=3)
+        dict(type='Pretrained', checkpoint=3),
+        dict(type='Pretrained', checkpoint='a.pth', keep_classifier_norm=1)
     ],
 )
 # Beyond the listed values, random ones.
@@ -330,6 +331,9 @@ MORE_BAD = dict(
     img_size=lambda n: st.one_of(
         st.integers(max_value=2), st.floats(),
         st.tuples(st.integers(3, 300), st.integers(max_value=2))),
+    pos_embed=lambda n: st.one_of(
+        st.integers(), st.text(max_size=3),
+        st.lists(st.booleans()).filter(lambda flags: len(flags) != n)),
     pretrained=lambda n: st.integers(),
     init_cfg=lambda n: st.integers(),
 )

@@ -20,9 +20,11 @@ def official_classification(reference):
     return official_layout(reference, torch.nn.Linear(512, 1000))
 
 
-def pretrained(path, arch='s12', **kwargs):
+def pretrained(path, arch='s12', keep_classifier_norm=False, **kwargs):
     model = PoolFormer(
-        arch, init_cfg=dict(type='Pretrained', checkpoint=str(path)),
+        arch,
+        init_cfg=dict(type='Pretrained', checkpoint=str(path),
+                      keep_classifier_norm=keep_classifier_norm),
         **kwargs)
     model.init_weights()
     return model.eval()
@@ -40,6 +42,12 @@ def assert_outputs_equal(model, expected, indices=(0, 1, 2, 3)):
         assert (a - expected[i]).abs().max().item() < 1e-5
 
 
+def assert_fresh_last_norm(model):
+    """The last output norm as built: weight 1, bias 0."""
+    assert torch.all(model.norm6.weight == 1)
+    assert torch.all(model.norm6.bias == 0)
+
+
 @pytest.fixture
 def log_lines():
     """Messages that mmengine's current logger emits during the test."""
@@ -55,18 +63,30 @@ def log_lines():
 
 def test_official_classification_layout_loads_and_reports_norms(
         reference_s12, tmp_path, log_lines):
+    """As the official detection and segmentation code, the classifier's
+    final norm is skipped (and logged): norm6 starts at weight 1, bias 0.
+    ``keep_classifier_norm`` loads it there."""
     path = tmp_path / 'poolformer_s12.pth.tar'
     torch.save(official_classification(reference_s12), path)
-    model = pretrained(path, out_indices=(3, ))
-    assert_outputs_equal(model, reference_outputs(reference_s12), (3, ))
-    log_lines.clear()
-    full = pretrained(path)
+    model = pretrained(path)
+    assert_fresh_last_norm(model)
     log = '\n'.join(log_lines)
     assert log.count('output norms not in the checkpoint') == 1
     assert 'norm0.weight' in log and 'head.weight' in log
-    expected = reference_outputs(reference_s12)
-    with torch.no_grad():
-        assert (full(X)[3] - expected[3]).abs().max() < 1e-5
+    assert "skipped the classifier's final norm" in log
+    assert 'keep_classifier_norm=True' in log
+    assert 'norm6.bias, norm6.weight' in log
+    # Only the norms were not loaded: the stages' features are the
+    # reference's.
+    for k in (0, 2, 4, 6):
+        getattr(model, f'norm{k}').load_state_dict(
+            getattr(reference_s12, f'norm{k}').state_dict())
+    assert_outputs_equal(model, reference_outputs(reference_s12))
+
+    log_lines.clear()
+    kept = pretrained(path, keep_classifier_norm=True, out_indices=(3, ))
+    assert_outputs_equal(kept, reference_outputs(reference_s12), (3, ))
+    assert "classifier's final norm" not in '\n'.join(log_lines)
 
 
 def test_official_dense_layout_loads(reference_s12, tmp_path):
@@ -77,12 +97,37 @@ def test_official_dense_layout_loads(reference_s12, tmp_path):
 
 
 def test_mmpretrain_classifier_checkpoint_loads(reference_s12, tmp_path):
+    """A whole classifier (only a head besides the backbone): its last
+    stage's norm is the classifier's final norm."""
     state = {f'backbone.{k}': v for k, v in reference_s12.state_dict().items()}
     state['head.fc.weight'] = torch.randn(1000, 512)
     state['head.fc.bias'] = torch.randn(1000)
     path = tmp_path / 'mmpretrain.pth'
     torch.save({'state_dict': state, 'meta': {'epoch': 300}}, path)
+    model = pretrained(path)
+    assert_fresh_last_norm(model)
+    model.norm6.load_state_dict(reference_s12.norm6.state_dict())
+    assert_outputs_equal(model, reference_outputs(reference_s12))
+    assert_outputs_equal(pretrained(path, keep_classifier_norm=True),
+                         reference_outputs(reference_s12))
+
+
+def test_whole_detector_checkpoint_loads_every_norm(reference_s12, tmp_path,
+                                                     log_lines):
+    """A detector's (or segmentor's) norm6 is an output norm it trained: it
+    loads, as before, whatever ``keep_classifier_norm`` says."""
+    state = {f'backbone.{k}': v for k, v in reference_s12.state_dict().items()}
+    state['neck.lateral_convs.0.conv.weight'] = torch.randn(256, 64, 1, 1)
+    state['bbox_head.retina_cls.weight'] = torch.randn(27, 256, 3, 3)
+    path = tmp_path / 'retinanet.pth'
+    torch.save({'state_dict': state}, path)
     assert_outputs_equal(pretrained(path), reference_outputs(reference_s12))
+    assert "classifier's final norm" not in '\n'.join(log_lines)
+
+
+def test_keep_classifier_norm_must_be_a_bool(tmp_path):
+    with pytest.raises(TypeError, match='keep_classifier_norm'):
+        pretrained(tmp_path / 'never_loaded.pth', keep_classifier_norm='yes')
 
 
 def test_timm_layout_loads_and_matches_timm_stages(tmp_path):
@@ -112,7 +157,11 @@ def test_timm_layout_loads_and_matches_timm_stages(tmp_path):
         hook.remove()
     for a, e in zip(stage_outputs, expected):
         assert (a - e).abs().max().item() < 1e-5
-    assert torch.equal(model.norm6.weight, reference.head.norm.weight)
+    # timm's head.norm is the classifier's final norm.
+    assert_fresh_last_norm(model)
+    kept = pretrained(path, keep_classifier_norm=True)
+    assert torch.equal(kept.norm6.weight, reference.head.norm.weight)
+    assert torch.equal(kept.norm6.bias, reference.head.norm.bias)
 
 
 def test_pretrained_argument_is_the_init_cfg_shortcut(reference_s12,

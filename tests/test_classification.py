@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import ARCHS, mmpretrain_poolformer, official_classification
+from conftest import (ARCHS, assert_official_init, build_classifier,
+                      mmpretrain_poolformer, official_classification)
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
 
 from mmpoolformer import PoolFormer
 from tool_runs import make_demo_data
@@ -17,16 +17,6 @@ PAPER = {  # top-1, params (M)
     'm36': (82.1, 56.2), 'm48': (82.5, 73.5)
 }
 DROP_PATH = {'s12': 0.1, 's24': 0.1, 's36': 0.2, 'm36': 0.3, 'm48': 0.4}
-
-
-def build_classifier(cfg):
-    """Builds the model as mmengine's Runner does, with the config's
-    top-level data preprocessor."""
-    from mmpretrain.registry import MODELS
-    init_default_scope('mmpretrain')
-    model = cfg.model.copy()
-    model.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
-    return MODELS.build(model)
 
 
 def load(arch):
@@ -42,7 +32,7 @@ def test_config_recipe_and_header(arch):
     assert backbone.type == 'mmpoolformer.PoolFormer'
     assert backbone.arch == arch and backbone.out_indices == (3, )
     assert backbone.drop_path_rate == DROP_PATH[arch]
-    assert cfg.train_cfg.max_epochs == 300
+    assert cfg.train_cfg.max_epochs == 310  # 10 cooldown epochs
     optimizer = cfg.optim_wrapper.optimizer
     assert optimizer.type == 'AdamW' and optimizer.lr == 4e-3
     assert optimizer.weight_decay == 0.05
@@ -50,8 +40,12 @@ def test_config_recipe_and_header(arch):
     assert cfg.train_dataloader.batch_size == 128
     warmup, cosine = cfg.param_scheduler
     assert warmup.type == 'LinearLR' and warmup.end == 5
-    assert cosine.type == 'CosineAnnealingLR' and cosine.begin == 5
+    assert cosine.type == 'CosineAnnealingLR'
+    assert (cosine.begin, cosine.end) == (5, 300)
     assert cfg.model.head.loss.label_smooth_val == 0.1
+    # The official classifier's init: trunc normal, std 0.02, bias 0.
+    assert cfg.model.head.init_cfg == dict(
+        type='TruncNormal', layer='Linear', std=.02, bias=0.)
     augments = {a.type: a.alpha for a in cfg.model.train_cfg.augments}
     assert augments == {'Mixup': 0.8, 'CutMix': 1.0}
     steps = {s.type: s for s in cfg.train_dataloader.dataset.pipeline}
@@ -119,6 +113,21 @@ def test_timm_checkpoint_converts_with_its_classifier_head():
         assert (classifier(x, mode='tensor') - expected).abs().max() < 1e-5
 
 
+def test_classifier_from_scratch_starts_as_the_official_one():
+    """The backbone's MLPs and the linear classifier: trunc normal, std
+    0.02, bias 0 (the official ``Mlp`` and ``cls_init_weights``)."""
+    from mmpoolformer.models.layers import PointwiseConv2d
+    torch.manual_seed(0)
+    classifier = build_classifier(load('s12'))
+    classifier.init_weights()
+    mlps = [m for m in classifier.backbone.modules()
+            if isinstance(m, PointwiseConv2d)]
+    assert_official_init([m.weight for m in mlps])
+    assert all(torch.all(m.bias == 0) for m in mlps)
+    assert_official_init([classifier.head.fc.weight])
+    assert torch.all(classifier.head.fc.bias == 0)
+
+
 @pytest.mark.parametrize('arch', ARCHS)
 def test_classifier_params_match_paper(arch):
     classifier = build_classifier(load(arch))
@@ -135,8 +144,9 @@ def test_ablation_configs_are_all_there():
         'poolformer_s12_pool5_in1k', 'poolformer_s12_pool7_in1k',
         'poolformer_s12_pool9_in1k', 'poolformer_s12_layernorm_in1k',
         'poolformer_s12_batchnorm_in1k', 'poolformer_s12_relu_in1k',
-        'poolformer_s12_silu_in1k', 'poolformer_s12_hybrid_attention_in1k',
-        'poolformer_s12_hybrid_spatial_mlp_in1k'
+        'poolformer_s12_silu_in1k', 'metaformer_id_s12_in1k',
+        'metaformer_pppa_s12_in1k', 'metaformer_ppaa_s12_in1k',
+        'metaformer_pppf_s12_in1k', 'metaformer_ppff_s12_in1k'
     }
 
 
@@ -147,7 +157,9 @@ def test_ablation_config_trains_a_step(path):
     cfg = Config.fromfile(str(path))
     classifier = build_classifier(cfg)
     classifier.init_weights()
-    size = 224 if 'spatial_mlp' in path.stem else 64
+    # A spatial MLP takes its img_size only; position embeddings resize.
+    mixers = str(cfg.model.backbone.get('token_mixer'))
+    size = 224 if 'spatial_mlp' in mixers else 64
     generator = torch.Generator().manual_seed(0)
     data = dict(
         inputs=[

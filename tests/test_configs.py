@@ -279,3 +279,54 @@ def test_user_configs_in_the_docs_build(tmp_path):
         with torch.no_grad():
             features = model.extract_feat(torch.rand(1, 3, 64, 64))
         assert len(features) >= 4
+
+
+IN1K = [f'poolformer_{arch}_in1k.py' for arch in ('s12', 's24', 's36', 'm36',
+                                                   'm48')]
+
+
+def lr_by_epoch(cfg, epoch_length):
+    """The learning rate of every iteration of ``cfg``'s ``max_epochs``, one
+    list an epoch of ``epoch_length`` iterations, with the schedulers built
+    and stepped after each iteration as mmengine's Runner does."""
+    from mmengine.registry import PARAM_SCHEDULERS
+    optimizer = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))],
+                                  lr=cfg.optim_wrapper.optimizer.lr)
+    schedulers = [
+        PARAM_SCHEDULERS.build(
+            scheduler,
+            default_args=dict(optimizer=optimizer, epoch_length=epoch_length))
+        for scheduler in cfg.param_scheduler
+    ]
+    assert not any(scheduler.by_epoch for scheduler in schedulers)
+    lrs = []
+    for _ in range(cfg.train_cfg.max_epochs):
+        lrs.append([])
+        for _ in range(epoch_length):
+            lrs[-1].append(optimizer.param_groups[0]['lr'])
+            optimizer.step()
+            for scheduler in schedulers:
+                scheduler.step()
+    return lrs
+
+
+@pytest.mark.parametrize('name', IN1K)
+def test_imagenet_schedule_is_timms_with_its_cooldown(name):
+    """timm's cosine schedule as the official training ran it: warm-up from
+    warmup_lr 1e-6 over 5 epochs, cosine decay to min_lr 1e-5 at epoch 300,
+    then cooldown_epochs=10 at min_lr: 310 epochs are trained."""
+    cfg = load(name)
+    assert cfg.train_cfg.by_epoch and cfg.train_cfg.max_epochs == 310
+    lrs = lr_by_epoch(cfg, epoch_length=20)
+    assert len(lrs) == 310
+    assert lrs[0][0] == pytest.approx(1e-6)
+    assert lrs[5][0] == pytest.approx(4e-3)
+    # timm's rate at epoch 299 is 1.011e-5.
+    assert lrs[299][0] == pytest.approx(1e-5, rel=0.02)
+    # The rate keeps the cosine's last value, above 1e-5 by
+    # (1 - cos(pi / T)) / 2 of its range, T its iterations: 3e-5 relative at
+    # 20 iterations an epoch, 1e-7 at ImageNet's 313.
+    cooldown = [lr for epoch in lrs[300:] for lr in epoch]
+    assert cooldown == pytest.approx([1e-5] * 10 * 20, rel=1e-4)
+    decay = [lr for epoch in lrs[5:] for lr in epoch]
+    assert all(a >= b for a, b in zip(decay, decay[1:]))

@@ -6,10 +6,10 @@ was: mmpretrain's ``PoolFormer`` has exactly the official names."""
 import os.path as osp
 
 import torch
-from conftest import randomize_
+from conftest import assert_loads_strictly, randomize_
 from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
-from mmengine.runner import load_checkpoint, save_checkpoint
+from mmengine.runner import save_checkpoint
 
 from tool_runs import ROOT, assert_ok, make_tiny_ade, run
 
@@ -37,13 +37,6 @@ def official(config, **changes):
         type='mmpretrain.PoolFormer', arch='s12', out_indices=(0, 2, 4, 6))
     cfg.model.update(changes)
     return randomize_(build(cfg.model, cfg.default_scope), seed=3)
-
-
-def assert_loads_strictly(model, path):
-    state = torch.load(path, weights_only=True)['state_dict']
-    result = model.load_state_dict(state, strict=False)
-    assert result.missing_keys == [] and result.unexpected_keys == []
-    load_checkpoint(model, str(path), strict=True)
 
 
 def assert_close(actual, expected, atol=1e-5):

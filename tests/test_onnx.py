@@ -25,6 +25,23 @@ def test_backbone_round_trip_without_instance_norm(tmp_path, fused):
     assert {'Conv', 'AveragePool', 'ReduceMean'} <= set(ops)
 
 
+def test_position_embedding_resizes_in_the_exported_graph(tmp_path):
+    """Exported at the embedding's own size, the graph still resizes it
+    for other input sizes, as PyTorch does."""
+    model = randomize_(
+        PoolFormer('s12', token_mixer=('pooling', 'pooling', 'attention',
+                                       'attention'), norm_cfg='ln',
+                   pos_embed=(False, False, True, False), img_size=96),
+        seed=5).eval()
+    path = export_onnx(model, torch.randn(1, 3, 96, 96),
+                       str(tmp_path / 'backbone.onnx'),
+                       output_names=[f'stage{i}' for i in range(4)])
+    for size in ((96, 96), (64, 160)):
+        diff, ops = check_onnx(path, model, torch.randn(1, 3, *size))
+        assert diff < 1e-4
+    assert 'Resize' in ops
+
+
 def test_segmentor_round_trip(tmp_path):
     from mmengine.registry import init_default_scope
     from mmseg.registry import MODELS

@@ -12,7 +12,13 @@ be in the config, or add an argument of the class that a dict of the config
 builds (e.g. ``model.backbone.drop_path_rate`` for ``mmpoolformer.PoolFormer``
 or ``optim_wrapper.clip_grad.max_norm`` for ``OptimWrapper``), or sit under a
 top-level Runner argument the config leaves out (e.g. ``randomness.seed``).
+A value must keep the kind of the one it replaces where that is a number or
+True/False, and an option that cannot be parsed (no ``=``, unbalanced
+brackets) is refused like any other bad argument. The tools that train or test
+build the config's model once before anything else, so that a bad model
+argument is reported before a work dir is written.
 """
+import argparse
 import functools
 import inspect
 import os
@@ -26,7 +32,9 @@ from mmengine.registry import DefaultScope
 import mmpoolformer  # noqa: F401  (registers PoolFormer and safe loading)
 from mmpoolformer.checkpoint import (URL_PREFIXES, CheckpointError,
                                      load_checkpoint_file)
+from mmpoolformer.analysis import build_model
 from mmpoolformer.datasets import DataError
+from mmpoolformer.models.validation import is_number
 
 SCOPES = ('mmdet', 'mmseg', 'mmpretrain')
 # Top-level Runner arguments that configs often leave out.
@@ -60,13 +68,39 @@ def reports_errors(main):
     return run
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser whose usage errors end with the tools' own
+    ``error: ...`` line (after the usage), exit status 2."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        print(f'error: {message}', file=sys.stderr)
+        sys.exit(2)
+
+
+class OptionsAction(DictAction):
+    """mmengine's ``--cfg-options`` parsing, with a usage error instead of a
+    traceback for an option it cannot parse."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        for value in values:
+            if '=' not in value:
+                raise argparse.ArgumentError(
+                    self, f'{value!r} is no KEY=VALUE pair')
+        try:
+            super().__call__(parser, namespace, values, option_string)
+        except (AssertionError, ValueError) as error:
+            raise argparse.ArgumentError(
+                self, f'cannot parse {" ".join(values)!r}: {error}')
+
+
 def add_config_args(parser):
     """Adds the positional ``config`` and ``--cfg-options``."""
     parser.add_argument('config', help='config file path')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=OptionsAction,
         help='override settings of the config, e.g. '
         '"train_dataloader.batch_size=4 model.backbone.drop_path_rate=0.1"; '
         'each key must exist in the config or add an argument of the class '
@@ -95,12 +129,17 @@ def load_config(path, cfg_options=None):
         Config: The merged config.
 
     Raises:
-        CLIError: the file is missing, its ``default_scope`` is not one of
-            :data:`SCOPES`, or an override key is unknown.
+        CLIError: the file is missing or cannot be read as a config, its
+            ``default_scope`` is not one of :data:`SCOPES`, an override key
+            is unknown or an override value of the wrong kind.
     """
     if not osp.isfile(path):
         raise CLIError(f'config file not found: {path}')
-    cfg = Config.fromfile(path)
+    try:
+        cfg = Config.fromfile(path)
+    except Exception as error:  # the file is the user's: any error is theirs
+        raise CLIError(f'cannot read the config {path}: '
+                       f'{type(error).__name__}: {_one_line(error)}')
     scope = cfg.get('default_scope')
     if scope not in SCOPES:
         raise CLIError(f'{path}: default_scope is {scope!r}, expected one of '
@@ -108,13 +147,20 @@ def load_config(path, cfg_options=None):
     if cfg_options:
         tree = cfg.to_dict()
         with DefaultScope.overwrite_default_scope(scope):
-            for key in cfg_options:
-                _check_option_key(tree, key)
+            for key, value in cfg_options.items():
+                _check_option(tree, key, value)
         cfg.merge_from_dict(cfg_options)
     return cfg
 
 
-def _check_option_key(tree, key):
+def _one_line(error):
+    return ' '.join(str(error).split())
+
+
+def _check_option(tree, key, value):
+    """Checks that ``key`` names a place in the config and that ``value`` is
+    of the kind the config has there (a number for a number, True/False for
+    True/False)."""
     parts = key.split('.')
     if parts[0] in OPTIONAL_RUNNER_KEYS and parts[0] not in tree:
         return
@@ -131,6 +177,12 @@ def _check_option_key(tree, key):
         else:
             raise CLIError(f"unknown --cfg-options key '{key}': the config "
                            f"has no '{part}' in {parent}")
+    kinds = (('True or False', lambda v: isinstance(v, bool)),
+             ('a number', is_number))
+    for kind, is_kind in kinds:
+        if is_kind(node) and value is not None and not is_kind(value):
+            raise CLIError(f"--cfg-options {key}={value!r}: the config's "
+                           f'value is {node!r}, expected {kind}')
 
 
 def _takes_argument(node, name):
@@ -150,6 +202,23 @@ def _takes_argument(node, name):
             return any(p.name == name or p.kind == p.VAR_KEYWORD
                        for p in params)
     return False
+
+
+def build_config_model(cfg, checkpoint=None, device='cpu'):
+    """The config's model (see :func:`mmpoolformer.analysis.build_model`);
+    a model config that does not build (a bad argument, an unknown type) is
+    a :class:`CLIError`.
+
+    Args:
+        cfg (Config): The config.
+        checkpoint (str, optional): Weights to load. Defaults to None.
+        device (str): Defaults to 'cpu'.
+    """
+    try:
+        return build_model(cfg, checkpoint, device)
+    except (AssertionError, KeyError, TypeError, ValueError) as error:
+        raise CLIError(f"the config's model does not build: "
+                       f'{type(error).__name__}: {_one_line(error)}')
 
 
 def add_custom_hook(cfg, hook_type):

@@ -1,20 +1,20 @@
 """Measure the inference speed (images/s) of the model of a config on random
 images of a fixed size, data preprocessing and post-processing included,
 data loading excluded."""
-import argparse
 import time
 
 import torch
 
-from _cli import (add_config_args, add_shape_arg, image_shape, load_config,
+from _cli import (ArgumentParser, add_config_args, add_shape_arg,
+                  build_config_model, image_shape, load_config,
                   reports_errors)
 
-from mmpoolformer.analysis import build_model, dummy_batch, synchronize
+from mmpoolformer.analysis import dummy_batch, synchronize
 from mmpoolformer.engine import fuse_backbones
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = ArgumentParser(description=__doc__)
     add_config_args(parser)
     parser.add_argument(
         '--checkpoint',
@@ -42,7 +42,7 @@ def main():
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options)
     shape = image_shape(args.shape, cfg.default_scope)
-    model = build_model(cfg, args.checkpoint, args.device)
+    model = build_config_model(cfg, args.checkpoint, args.device)
     if args.fuse:
         print(fuse_backbones(model))
     batch = dummy_batch(cfg.default_scope, shape, args.batch_size)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from _cli import CLIError, reports_errors
+from _cli import ArgumentParser, CLIError, reports_errors
 
 import mmpoolformer
 from mmpoolformer.analysis import synchronize
@@ -40,7 +40,7 @@ MODES = {
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--archs', nargs='+', default=['s12'])
     parser.add_argument('--modes', nargs='*', default=list(MODES),
                         choices=list(MODES),

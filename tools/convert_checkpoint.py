@@ -1,20 +1,19 @@
 """Convert a PoolFormer checkpoint to the names our configs' models have.
 
 Reads bare backbone and classifier checkpoints (the official sail-sg ImageNet
-``.pth.tar``, timm) and whole models in timm's or mmpoolformer 0.1's
-``stages.*`` layout; whole models with the official names (mmdet 2.x /
-mmseg 0.x / mmseg 1.x releases, mmpretrain) pass through unchanged. The
-result loads with ``load_from``, ``tools/test.py`` or a backbone's
-``init_cfg``.
+``.pth.tar`` of PoolFormer and of the MetaFormer hybrids, timm) and whole
+models in timm's or mmpoolformer 0.1's ``stages.*`` layout; whole models with
+the official names (mmdet 2.x / mmseg 0.x / mmseg 1.x releases, mmpretrain)
+pass through unchanged. The result loads with ``load_from``, ``tools/test.py``
+or a backbone's ``init_cfg``.
 """
-import argparse
 
 from mmpoolformer.checkpoint import convert_checkpoint_file
-from _cli import reports_errors
+from _cli import ArgumentParser, reports_errors
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = ArgumentParser(description=__doc__)
     parser.add_argument('src', help='checkpoint to convert (file or URL)')
     parser.add_argument('dst', help='where to save the converted checkpoint')
     return parser.parse_args()

@@ -5,19 +5,19 @@ segmentor or classifier) for one image of a given size.
 linear layers and attention products; ``MACs (full)`` adds norms, pooling and
 element-wise work (see mmpoolformer.analysis).
 """
-import argparse
 
 import torch
 
-from _cli import (add_config_args, add_shape_arg, image_shape, load_config,
+from _cli import (ArgumentParser, add_config_args, add_shape_arg,
+                  build_config_model, image_shape, load_config,
                   reports_errors)
 
-from mmpoolformer.analysis import build_model, count_complexity, dummy_batch
+from mmpoolformer.analysis import count_complexity, dummy_batch
 from mmpoolformer.deploy import TensorMode
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = ArgumentParser(description=__doc__)
     add_config_args(parser)
     add_shape_arg(parser)
     return parser.parse_args()
@@ -28,7 +28,7 @@ def main():
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options)
     shape = image_shape(args.shape, cfg.default_scope)
-    model = build_model(cfg)
+    model = build_config_model(cfg)
     with torch.no_grad():
         data = model.data_preprocessor(dummy_batch(cfg.default_scope, shape))
         counts = count_complexity(

@@ -1,21 +1,21 @@
 """Evaluate a checkpoint (local file or URL) on the test set of an mmdet,
 mmseg or mmpretrain config and print its metrics."""
-import argparse
 
 from mmengine.config import ConfigDict
 from mmengine.evaluator import DumpResults
 
-from _cli import (CLIError, add_config_args, add_custom_hook,
-                  add_launcher_args, check_checkpoint, load_config,
-                  local_rank_env, reports_errors, set_work_dir)
+from _cli import (ArgumentParser, CLIError, add_config_args,
+                  add_custom_hook, add_launcher_args, build_config_model,
+                  check_checkpoint, load_config, local_rank_env,
+                  reports_errors, set_work_dir)
 
 from mmpoolformer.checkpoint import loadable_checkpoint
 from mmpoolformer.datasets import check_dataset_folders
-from mmpoolformer.engine import build_runner
+from mmpoolformer.engine import build_runner, end_process_group
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = ArgumentParser(description=__doc__)
     add_config_args(parser)
     parser.add_argument('checkpoint', help='checkpoint file or URL')
     parser.add_argument('--work-dir', help='where to save the metrics')
@@ -91,11 +91,7 @@ def main():
         raise CLIError(f'--out must be a .pkl or .pickle file: {args.out}')
     cfg = load_config(args.config, args.cfg_options)
     set_work_dir(cfg, args.work_dir, args.config)
-    if args.dry_run:
-        check_checkpoint(args.checkpoint)
-    else:
-        # Read safely; a bare official or timm checkpoint is converted first.
-        cfg.load_from = loadable_checkpoint(args.checkpoint, cfg.work_dir)
+    check_checkpoint(args.checkpoint)
     # Testing builds nothing of training (mmseg's visualization hook would
     # otherwise build the training loop and its dataset to read the
     # iteration number).
@@ -109,9 +105,15 @@ def main():
         add_custom_hook(cfg, 'mmpoolformer.FuseBackboneHook')
     check_dataset_folders({'test_dataloader': cfg.get('test_dataloader')},
                           cfg.default_scope)
+    # A model argument that does not build ends here, before the runner
+    # writes anything to the work dir.
+    build_config_model(cfg)
     if args.dry_run:
         print(f'{args.config}: ready to test {args.checkpoint}')
         return
+    # A bare official or timm checkpoint is converted first, into the work
+    # dir: only once everything else has been checked.
+    cfg.load_from = loadable_checkpoint(args.checkpoint, cfg.work_dir)
     cfg.launcher = args.launcher
 
     runner = build_runner(cfg)
@@ -119,6 +121,7 @@ def main():
         runner.test_evaluator.metrics.append(
             dump_metric(cfg.default_scope, args.out))
     runner.test()
+    end_process_group()
 
 
 if __name__ == '__main__':

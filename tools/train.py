@@ -1,21 +1,21 @@
 """Train a detector, segmentor or classifier from an mmdet, mmseg or
 mmpretrain config (the config's ``default_scope`` decides which)."""
-import argparse
 
 import torch
 from mmengine.logging import print_log
 from mmengine.runner import find_latest_checkpoint
 
-from _cli import (CLIError, add_config_args, add_custom_hook,
-                  add_launcher_args, check_checkpoint, load_config,
-                  local_rank_env, reports_errors, set_work_dir)
+from _cli import (ArgumentParser, CLIError, add_config_args,
+                  add_custom_hook, add_launcher_args, build_config_model,
+                  check_checkpoint, load_config, local_rank_env,
+                  reports_errors, set_work_dir)
 
 from mmpoolformer.datasets import check_dataset_folders
-from mmpoolformer.engine import build_runner
+from mmpoolformer.engine import build_runner, end_process_group
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = ArgumentParser(description=__doc__)
     add_config_args(parser)
     parser.add_argument('--work-dir', help='where to save logs and models')
     parser.add_argument(
@@ -88,6 +88,9 @@ def main():
         dataloaders.append('val_dataloader')
     check_dataset_folders({name: cfg.get(name)
                            for name in dataloaders}, cfg.default_scope)
+    # A model argument that does not build ends here, before the runner
+    # writes anything to the work dir.
+    build_config_model(cfg)
     if args.dry_run:
         print(f'{args.config}: ready to train')
         return
@@ -95,6 +98,7 @@ def main():
 
     runner = build_runner(cfg)
     runner.train()
+    end_process_group()
 
 
 if __name__ == '__main__':

@@ -18,17 +18,24 @@ crop_size = (128, 128)
 max_iters = 1200
 warmup_iters = 600
 
-# No pretrained weights can be downloaded offline: train from scratch.
+# No pretrained weights can be downloaded offline: train from scratch, from
+# the official initialisation (the backbone's init_cfg=None).
 load_from = None
 model = dict(
     data_preprocessor=dict(size=crop_size),
     backbone=dict(init_cfg=None),
     decode_head=dict(num_classes=4))
 
+# Images larger than the crop size (a user's own data) are scaled down to fit
+# it, so that a batch stacks; smaller ones are padded by the data
+# preprocessor. The demo's 128 px images pass unchanged. The flip comes
+# first: flipped after the resize, a map one pixel wide (a 1000x8 image
+# scaled down) keeps a negative stride that PackSegInputs cannot take.
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
     dict(type='RandomFlip', prob=0.5),
+    dict(type='Resize', scale=crop_size, keep_ratio=True),
     dict(type='PackSegInputs')
 ]
 test_pipeline = [

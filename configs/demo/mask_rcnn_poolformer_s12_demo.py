@@ -13,7 +13,8 @@ data_root = _base_.demo_data_root
 max_iters = 360
 warmup_iters = 200
 
-# No pretrained weights can be downloaded offline: train from scratch.
+# No pretrained weights can be downloaded offline: train from scratch, from
+# the official initialisation (the backbone's init_cfg=None).
 load_from = None
 model = dict(
     backbone=dict(init_cfg=None),

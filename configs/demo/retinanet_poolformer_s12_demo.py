@@ -13,7 +13,8 @@ data_root = _base_.demo_data_root
 max_iters = 900
 warmup_iters = 500
 
-# No pretrained weights can be downloaded offline: train from scratch.
+# No pretrained weights can be downloaded offline: train from scratch, from
+# the official initialisation (the backbone's init_cfg=None).
 load_from = None
 model = dict(backbone=dict(init_cfg=None), bbox_head=dict(num_classes=3))
 

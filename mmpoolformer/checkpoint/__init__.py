@@ -1,6 +1,6 @@
 from .atomic_save import ATOMIC_BACKEND, AtomicLocalBackend
 from .convert import (convert_backbone_state_dict, convert_state_dict,
-                      detect_layout, split_backbone)
+                      detect_layout, has_official_pos_embeds, split_backbone)
 from .convert_file import (convert_checkpoint_file, foreign_layout,
                            loadable_checkpoint)
 from .errors import CheckpointError
@@ -13,7 +13,6 @@ __all__ = [
     'URL_PREFIXES', 'allow_mmengine_checkpoint_types',
     'convert_backbone_state_dict', 'convert_checkpoint_file',
     'convert_state_dict', 'detect_layout', 'foreign_layout',
-    'loadable_checkpoint',
-    'load_checkpoint_file', 'load_pretrained_backbone', 'load_state_dict',
-    'split_backbone'
+    'has_official_pos_embeds', 'loadable_checkpoint', 'load_checkpoint_file',
+    'load_pretrained_backbone', 'load_state_dict', 'split_backbone'
 ]

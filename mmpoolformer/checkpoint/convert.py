@@ -8,7 +8,11 @@ Layouts recognised, by their keys:
   stage ``i``, ``network.{2i-1}.proj`` the downsampling into stage ``i``; the
   output norms are ``norm{2i}`` (the official detection/segmentation code,
   mmpretrain, ours) or ``norm`` (classification: the last stage). Loads by
-  name; only a classification ``norm`` is renamed.
+  name; only a classification ``norm`` is renamed, and the position
+  embeddings of the official MetaFormer hybrids: each is an entry of
+  ``network`` of its own (``network.{k}.pos_embed``, before the blocks it is
+  added to), which shifts the later entries; ours is ``pos_embed{2i}``
+  beside ``network.{2i}``.
 - ``timm``: ``stem.conv``, ``stages.{i}.downsample.conv``,
   ``stages.{i}.blocks.{j}`` with ``layer_scale{1,2}.scale``, ``head.norm``.
 - ``stages``: mmpoolformer before 0.2, ``patch_embed.proj``,
@@ -41,6 +45,39 @@ def detect_layout(state_dict: StateDict) -> str:
     if any(re.match(r'stages\.\d+\.(blocks|downsample)\.', k) for k in keys):
         return 'stages'
     return 'unknown'
+
+
+OFFICIAL_POS_EMBED = re.compile(r'network\.(\d+)\.pos_embed$')
+
+
+def has_official_pos_embeds(state_dict: StateDict) -> bool:
+    """Whether a backbone state dict holds position embeddings as entries
+    of ``network`` (the official MetaFormer's layout)."""
+    return any(OFFICIAL_POS_EMBED.match(k) for k in state_dict)
+
+
+def _lift_pos_embeds(state_dict: StateDict) -> StateDict:
+    """The official MetaFormer's ``network`` without its position
+    embedding entries: ``network.{k}.pos_embed`` becomes ``pos_embed{j}``
+    and every entry ``network.{k}`` moves to ``network.{j}``, ``j`` being
+    ``k`` less the embeddings before it."""
+    embeds = [
+        int(m.group(1)) for k in state_dict
+        if (m := OFFICIAL_POS_EMBED.match(k))
+    ]
+
+    def ours(index: int) -> int:
+        return index - sum(e < index for e in embeds)
+
+    lifted = {}
+    for key, value in state_dict.items():
+        if m := OFFICIAL_POS_EMBED.match(key):
+            key = f'pos_embed{ours(int(m.group(1)))}'
+        else:
+            key = re.sub(r'^network\.(\d+)\.',
+                         lambda m: f'network.{ours(int(m.group(1)))}.', key)
+        lifted[key] = value
+    return lifted
 
 
 def _num_stages(keys: List[str], layout: str) -> int:
@@ -106,6 +143,8 @@ def convert_backbone_state_dict(state_dict: StateDict) -> StateDict:
             'no PoolFormer weights recognised (expected official/mmpretrain '
             '"network.*", timm "stem.*"/"stages.*.blocks" or earlier '
             f'mmpoolformer "stages.*" keys), got keys like: {sample}')
+    if layout == 'network':
+        state_dict = _lift_pos_embeds(state_dict)
     rename = partial(RENAMES[layout],
                      num_stages=_num_stages(list(state_dict), layout))
     converted, dropped = {}, []

@@ -10,7 +10,7 @@ from mmengine.logging import print_log
 
 from .atomic_save import AtomicLocalBackend
 from .convert import (StateDict, convert_state_dict, detect_layout,
-                      split_backbone)
+                      has_official_pos_embeds, split_backbone)
 from .errors import CheckpointError
 from .safe_load import load_state_dict
 
@@ -20,13 +20,15 @@ def foreign_layout(state_dict: StateDict) -> Optional[str]:
     None where they load it by name.
 
     Foreign are a bare backbone or classifier (the official ImageNet
-    ``.pth.tar``, timm) and timm's or mmpoolformer 0.1's ``stages.*`` names,
-    bare or under ``backbone.``; whole models with official names (mmdet 2.x,
-    mmseg 0.x and 1.x releases, mmpretrain) are not.
+    ``.pth.tar``, timm), timm's or mmpoolformer 0.1's ``stages.*`` names and
+    the official MetaFormer's position embeddings in ``network``, bare or
+    under ``backbone.``; whole models with official names (mmdet 2.x, mmseg
+    0.x and 1.x releases, mmpretrain) are not.
     """
     backbone, _ = split_backbone(state_dict)
     layout = detect_layout(backbone or state_dict)
-    if layout == 'unknown' or (backbone and layout == 'network'):
+    if layout == 'unknown' or (backbone and layout == 'network'
+                               and not has_official_pos_embeds(backbone)):
         return None
     return layout
 

@@ -1,16 +1,21 @@
 """Loading pretrained weights into a PoolFormer backbone, exactly or not at
 all."""
 import re
-from typing import Optional
+from typing import List, Optional, Tuple
 
 import torch.nn as nn
 from mmengine.logging import print_log
 
-from .convert import convert_backbone_state_dict, split_backbone
+from .convert import StateDict, convert_backbone_state_dict, split_backbone
 from .errors import CheckpointError
 from .safe_load import load_state_dict
 
 MAX_LISTED = 6
+
+
+# A tensor of stage i's (network.{2i}, norm{2i}, pos_embed{2i}) or of the
+# downsampling into it (network.{2i-1}); the number is the index.
+STAGE_KEY = re.compile(r'network\.(\d+)\.|norm(\d+)\.|pos_embed(\d+)$')
 
 
 def _listing(keys) -> str:
@@ -20,16 +25,57 @@ def _listing(keys) -> str:
     return ', '.join(keys[:MAX_LISTED]) + more
 
 
+def _backbone_and_rest(state_dict: StateDict, filename: str,
+                       prefix: Optional[str]) -> Tuple[StateDict, StateDict]:
+    """The backbone's tensors of a checkpoint (those under ``prefix``, else
+    under ``backbone.`` in a whole model, else all) and the others."""
+    backbone, rest = split_backbone(state_dict, prefix or 'backbone.')
+    if prefix and not backbone:
+        raise CheckpointError(f'{filename} has no keys under the prefix '
+                              f'{prefix!r}')
+    return (backbone, rest) if backbone else (state_dict, {})
+
+
+def is_classifier(backbone: StateDict, rest: StateDict) -> bool:
+    """Whether a checkpoint is an image classifier's.
+
+    Args:
+        backbone (dict): Its backbone tensors, as they are stored.
+        rest (dict): Its other tensors; empty for a bare backbone.
+
+    Returns:
+        bool: True for a bare backbone with the official final norm
+        (``norm.*``) or a head (``head.*``: the official code's, timm's), and
+        for a whole model whose other tensors are all its head's (mmpretrain's
+        ``ImageClassifier``).
+    """
+    if rest:
+        return all(k.startswith('head.') for k in rest)
+    return any(k.startswith(('norm.', 'head.')) for k in backbone)
+
+
+def _last_norm_keys(state_dict: StateDict) -> List[str]:
+    """The keys of the last stage's norm in a converted state dict: a
+    classifier's final norm."""
+    last = max(
+        int(k.split('.')[1]) for k in state_dict if k.startswith('network.'))
+    return sorted(k for k in state_dict if k.startswith(f'norm{last}.'))
+
+
 def load_pretrained_backbone(backbone: nn.Module,
                              filename: str,
-                             prefix: Optional[str] = None) -> None:
+                             prefix: Optional[str] = None,
+                             keep_classifier_norm: bool = False) -> None:
     """Loads ``filename`` (path or URL) into ``backbone``.
 
-    Any recognised layout is converted first. Output norms that the
-    checkpoint lacks (a classification checkpoint has only the last) keep
-    their initialisation, and weights of stages the backbone does not build
-    (after its last output) are skipped; both are reported once in the log.
-    Anything else that does not match raises.
+    Any recognised layout is converted first. A classification checkpoint's
+    final norm (see :func:`is_classifier`) is skipped unless
+    ``keep_classifier_norm``, as the official detection and segmentation
+    code does. Output norms that the checkpoint lacks (a classification
+    checkpoint has only the last) keep their initialisation, and weights of
+    stages the backbone does not build (after its last output) are skipped;
+    these are reported once in the log. Anything else that does not match
+    raises.
 
     Args:
         backbone (nn.Module): A :class:`mmpoolformer.PoolFormer`.
@@ -37,33 +83,35 @@ def load_pretrained_backbone(backbone: nn.Module,
         prefix (str, optional): Take only the keys under this prefix (e.g.
             ``'backbone.'``). Defaults to None: ``backbone.`` keys when the
             checkpoint is a whole model, else all keys.
+        keep_classifier_norm (bool): Load a classification checkpoint's final
+            norm into the last stage's output norm. Defaults to False: that
+            norm keeps its initialisation (weight 1, bias 0).
 
     Raises:
         CheckpointError: the file is missing, unreadable or unsafe, holds no
             PoolFormer weights, or is of another arch (missing, unexpected or
             differently shaped tensors). The message names the file.
     """
-    state_dict = load_state_dict(filename)
-    if prefix:
-        state_dict, _ = split_backbone(state_dict, prefix)
-        if not state_dict:
-            raise CheckpointError(f'{filename} has no keys under the prefix '
-                                  f'{prefix!r}')
-    else:
-        backbone_part, _ = split_backbone(state_dict)
-        state_dict = backbone_part or state_dict
+    stored, rest = _backbone_and_rest(
+        load_state_dict(filename), filename, prefix)
     try:
-        state_dict = convert_backbone_state_dict(state_dict)
+        state_dict = convert_backbone_state_dict(stored)
     except CheckpointError as error:
         raise CheckpointError(f'{filename}: {error}') from None
+    classifier_norm = [] if keep_classifier_norm or not is_classifier(
+        stored, rest) else _last_norm_keys(state_dict)
+    state_dict = {
+        k: v for k, v in state_dict.items() if k not in classifier_norm
+    }
 
     own = backbone.state_dict()
-    # network.{k} and norm{k} share their index: stage i is network.{2i}.
+    # network.{k}, norm{k} and pos_embed{k} share their index: stage i is
+    # network.{2i}.
     built = len(backbone.network)
     skipped = {
         k for k in state_dict
-        if (m := re.match(r'network\.(\d+)\.|norm(\d+)\.', k)) and k not in own
-        and int(m.group(1) or m.group(2)) >= built
+        if (m := STAGE_KEY.match(k)) and k not in own
+        and int(next(filter(None, m.groups()))) >= built
     }
     unused_norms = {
         k for k in state_dict
@@ -96,9 +144,15 @@ def load_pretrained_backbone(backbone: nn.Module,
     backbone.load_state_dict(
         {k: v for k, v in state_dict.items() if k in own}, strict=False)
     notes = [f'loaded {len(own) - len(fresh_norms)} tensors from {filename}']
-    if fresh_norms:
+    if classifier_norm:
+        notes.append('skipped the classifier\'s final norm, as the official '
+                     'detection and segmentation code does (init_cfg '
+                     'keep_classifier_norm=True loads it): '
+                     f'{_listing(classifier_norm)}')
+    if fresh_norms - set(classifier_norm):
         notes.append('output norms not in the checkpoint keep their '
-                     f'initialisation: {_listing(fresh_norms)}')
+                     'initialisation: '
+                     f'{_listing(fresh_norms - set(classifier_norm))}')
     if skipped or unused_norms:
         notes.append('skipped tensors of stages/norms this backbone does not '
                      f'build: {_listing(skipped | unused_norms)}')

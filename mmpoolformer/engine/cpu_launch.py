@@ -46,6 +46,18 @@ def set_up_cpu_launch(cfg: MutableMapping) -> None:
             logger='current')
 
 
+def end_process_group() -> None:
+    """Destroys the default process group, if there is one, so that its
+    threads stop before the interpreter exits: a process that exits with a
+    gloo group alive can abort in a thread's destructor ("terminate called
+    without an active exception") after its work is done. The tools call it
+    at the end of a run. The processes first wait for each other, so that
+    none closes its connections while another still uses them."""
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
+
+
 def _replace_type(node: Any, old: str, new: str) -> bool:
     """Replaces ``type=old`` by ``type=new`` in nested dicts and lists, in
     place.

@@ -9,7 +9,8 @@ from torch.utils.checkpoint import checkpoint
 
 from mmpoolformer.checkpoint import load_pretrained_backbone
 from mmpoolformer.registry import MODELS
-from ..layers import FusedPoolFormerBlock, PatchEmbed, build_norm
+from ..layers import (FusedPoolFormerBlock, PatchEmbed, add_pos_embed,
+                      build_norm)
 from ..validation import (check_bool, check_int, check_list, check_number,
                           check_odd_size, is_int)
 from .stage_layers import (DOWNSAMPLING, MIN_IMG_SIZE, STEM, build_block,
@@ -17,6 +18,13 @@ from .stage_layers import (DOWNSAMPLING, MIN_IMG_SIZE, STEM, build_block,
 
 # A layer config (dict or short name) for all stages, or one a stage.
 CfgOrStages = Union[str, Dict, Sequence[Union[str, Dict]]]
+
+# The official initialisation: the MLPs' 1x1 convolutions and every linear
+# layer (attention, spatial MLP) drawn from N(0, 0.02^2) cut at +-2 (an
+# absolute bound, 100 std: nothing is cut in practice), biases 0; the patch
+# embeddings and norms keep PyTorch's default.
+OFFICIAL_INIT_CFG = dict(
+    type='TruncNormal', layer=['PointwiseConv2d', 'Linear'], std=.02, bias=0.)
 
 
 class MetaFormerStage(nn.Sequential):
@@ -58,9 +66,11 @@ class PoolFormer(BaseModule):
     Parameters carry the official names (those of the sail-sg code and
     mmpretrain's ``PoolFormer``): ``patch_embed.proj``, ``network.{2i}`` the
     blocks of stage ``i``, ``network.{2i-1}`` the downsampling into it, and
-    ``norm{2i}`` the norm of stage ``i``'s output. Official, mmpretrain and
-    mmseg checkpoints load by name; timm's layout converts through
-    ``init_cfg=dict(type='Pretrained', checkpoint=...)`` and
+    ``norm{2i}`` the norm of stage ``i``'s output; ``pos_embed{2i}`` is the
+    position embedding added before ``network.{2i}``. Official, mmpretrain
+    and mmseg checkpoints load by name; timm's layout and the official
+    MetaFormer's (whose position embeddings are entries of ``network``)
+    convert through ``init_cfg=dict(type='Pretrained', checkpoint=...)`` and
     ``tools/convert_checkpoint.py``.
 
     Args:
@@ -101,8 +111,8 @@ class PoolFormer(BaseModule):
             Defaults to (0, 1, 2, 3).
         frozen_stages (int): -1 freezes nothing, 0 the patch embedding,
             ``i`` the patch embedding and the first ``i`` stages (with their
-            downsampling and output norms), up to the last output's stage
-            plus one. Defaults to -1.
+            downsampling, position embeddings and output norms), up to the
+            last output's stage plus one. Defaults to -1.
         norm_eval (bool): Keep BatchNorm layers in eval mode while training.
             Defaults to False.
         with_cp (bool): Gradient checkpointing of every block, trading
@@ -114,12 +124,34 @@ class PoolFormer(BaseModule):
         img_size (int | tuple[int, int]): Input size (H, W), at least 3
             pixels, used only by mixers whose weights depend on it (the
             spatial MLP, built for the stages' feature maps of exactly this
-            input). Defaults to 224.
+            input) and position embeddings (built for that input).
+            Defaults to 224.
+        pos_embed (bool | Sequence[bool]): Add a learnable position
+            embedding, zeros of shape (1, C, H, W) at first, to the input of
+            a stage's blocks, (H, W) its feature map at ``img_size``: True or
+            False for all stages, or one a stage; the official MetaFormer
+            hybrids use one before their first attention stage. On maps of
+            another size it is resized bicubically (see
+            :func:`~mmpoolformer.models.layers.add_pos_embed`).
+            Defaults to False.
         pretrained (str, optional): Checkpoint path or URL, the same as
             ``init_cfg=dict(type='Pretrained', checkpoint=pretrained)``; mmseg
             segmentors pass their ``pretrained`` here. Defaults to None.
-        init_cfg (dict | list[dict], optional): Initialisation config.
-            Defaults to None.
+        init_cfg (dict | list[dict], optional): Initialisation config; one
+            that is given replaces the default. ``dict(type='Pretrained',
+            checkpoint=...)`` loads a checkpoint of any supported layout,
+            optionally only its keys under ``prefix`` (e.g. ``'backbone.'``).
+            From a classification checkpoint the classifier's final norm
+            (official ``norm.*``, timm's ``head.norm.*``, the last stage's
+            norm of a whole classifier) is skipped, as the official
+            detection and segmentation code does: the last stage's output
+            norm starts at weight 1, bias 0, and the log lists the skipped
+            tensors; ``keep_classifier_norm=True`` loads it there instead.
+            ``[]`` keeps PyTorch's default initialisation everywhere.
+            Defaults to None: :data:`OFFICIAL_INIT_CFG`, the official
+            initialisation (truncated normal, std 0.02, zero bias for the
+            MLPs' 1x1 convolutions and all linear layers; PyTorch's default
+            for the patch embeddings and norms).
 
     Raises:
         TypeError: an argument of the wrong type (``bool`` is no int).
@@ -157,6 +189,7 @@ class PoolFormer(BaseModule):
                  with_cp: bool = False,
                  channels_last: bool = False,
                  img_size: Union[int, Tuple[int, int]] = 224,
+                 pos_embed: Union[bool, Sequence[bool]] = False,
                  pretrained: Optional[str] = None,
                  init_cfg: Optional[Union[Dict, List[Dict]]] = None) -> None:
         arch = self._parse_arch(arch)
@@ -184,6 +217,7 @@ class PoolFormer(BaseModule):
         check_bool('with_cp', with_cp)
         check_bool('channels_last', channels_last)
         sizes = stage_sizes(self._parse_img_size(img_size), num_stages)
+        pos_embeds = self._parse_pos_embed(pos_embed, num_stages)
         layer_cfgs = [
             dict(
                 dim=embed_dims[i],
@@ -225,6 +259,10 @@ class PoolFormer(BaseModule):
                     **layer_cfgs[i]) for j in range(layers[i])
             ]
             network.append(MetaFormerStage(blocks, with_cp))
+            if pos_embeds[i]:
+                self.register_parameter(
+                    f'pos_embed{2 * i}',
+                    nn.Parameter(torch.zeros(1, embed_dims[i], *sizes[i])))
         self.network = nn.ModuleList(network)
         for i in self.out_indices:
             self.add_module(
@@ -243,6 +281,11 @@ class PoolFormer(BaseModule):
     def output_norm(self, stage: int) -> nn.Module:
         """The norm of stage ``stage``'s output (``norm{2 * stage}``)."""
         return getattr(self, f'norm{2 * stage}')
+
+    def position_embedding(self, stage: int) -> Optional[nn.Parameter]:
+        """The position embedding added before stage ``stage``'s blocks
+        (``pos_embed{2 * stage}``), or None where it has none."""
+        return getattr(self, f'pos_embed{2 * stage}', None)
 
     @property
     def out_channels(self) -> List[int]:
@@ -366,11 +409,28 @@ class PoolFormer(BaseModule):
         return int(size[0]), int(size[1])
 
     @staticmethod
+    def _parse_pos_embed(pos_embed: Union[bool, Sequence[bool]],
+                         num_stages: int) -> List[bool]:
+        """Whether each stage gets a position embedding."""
+        allowed = (f'True, False or a list of {num_stages} of them (one a '
+                   f'stage)')
+        flags = [pos_embed] * num_stages if isinstance(pos_embed, bool) \
+            else pos_embed
+        if not isinstance(flags, (list, tuple)) or not all(
+                isinstance(flag, bool) for flag in flags):
+            raise TypeError(f'pos_embed must be {allowed}, got {pos_embed!r}')
+        if len(flags) != num_stages:
+            raise ValueError(f'pos_embed must be {allowed}, got '
+                             f'{pos_embed!r}')
+        return list(flags)
+
+    @staticmethod
     def _parse_init_cfg(
             pretrained: Optional[str],
             init_cfg: Optional[Union[Dict, List[Dict]]]
     ) -> Optional[Union[Dict, List[Dict]]]:
-        """The init config, ``pretrained`` turned into one."""
+        """The init config: ``pretrained`` turned into one, None into the
+        official initialisation."""
         if pretrained is not None:
             if not isinstance(pretrained, str):
                 raise TypeError('pretrained must be a checkpoint path or URL '
@@ -379,16 +439,22 @@ class PoolFormer(BaseModule):
                 raise ValueError('give pretrained weights either as '
                                  '"pretrained" or in "init_cfg", not both')
             return dict(type='Pretrained', checkpoint=pretrained)
+        if init_cfg is None:
+            # BaseModule keeps a deep copy.
+            return OFFICIAL_INIT_CFG
         cfgs = init_cfg if isinstance(init_cfg, list) else [init_cfg]
-        if init_cfg is not None and not all(
-                isinstance(cfg, dict) and 'type' in cfg for cfg in cfgs):
+        if not all(isinstance(cfg, dict) and 'type' in cfg for cfg in cfgs):
             raise TypeError('init_cfg must be None, a dict with a "type" or a '
                             f'list of them, got {init_cfg!r}')
-        if isinstance(init_cfg, dict) and init_cfg['type'] == 'Pretrained' \
-                and not isinstance(init_cfg.get('checkpoint'), str):
-            raise ValueError('init_cfg of type "Pretrained" needs a '
-                             '"checkpoint" path or URL (a str), got '
-                             f'{init_cfg!r}')
+        if isinstance(init_cfg, dict) and init_cfg['type'] == 'Pretrained':
+            if not isinstance(init_cfg.get('checkpoint'), str):
+                raise ValueError('init_cfg of type "Pretrained" needs a '
+                                 '"checkpoint" path or URL (a str), got '
+                                 f'{init_cfg!r}')
+            if not isinstance(init_cfg.get('keep_classifier_norm', False),
+                              bool):
+                raise TypeError('init_cfg\'s "keep_classifier_norm" must be '
+                                f'a bool, got {init_cfg!r}')
         return init_cfg
 
     def _frozen_modules(self) -> List[nn.Module]:
@@ -402,11 +468,18 @@ class PoolFormer(BaseModule):
         ]
         return modules
 
+    def _frozen_parameters(self) -> List[nn.Parameter]:
+        """The frozen stages' position embeddings."""
+        embeds = map(self.position_embedding, range(self.frozen_stages))
+        return [embed for embed in embeds if embed is not None]
+
     def _freeze_stages(self) -> None:
         for module in self._frozen_modules():
             module.eval()
             for param in module.parameters():
                 param.requires_grad = False
+        for param in self._frozen_parameters():
+            param.requires_grad = False
 
     def train(self, mode: bool = True) -> 'PoolFormer':
         """Sets the mode, keeping frozen stages (and BN with norm_eval) in
@@ -429,7 +502,9 @@ class PoolFormer(BaseModule):
                 self.init_cfg.get('type') == 'Pretrained':
             load_pretrained_backbone(
                 self, self.init_cfg['checkpoint'],
-                prefix=self.init_cfg.get('prefix'))
+                prefix=self.init_cfg.get('prefix'),
+                keep_classifier_norm=self.init_cfg.get(
+                    'keep_classifier_norm', False))
             self._is_init = True
         else:
             super().init_weights()
@@ -453,6 +528,12 @@ class PoolFormer(BaseModule):
         self.fused = True
         return self
 
+    def _with_pos_embed(self, x: torch.Tensor, stage: int) -> torch.Tensor:
+        """``x`` plus stage ``stage``'s position embedding, if it has
+        one."""
+        embed = self.position_embedding(stage)
+        return x if embed is None else add_pos_embed(x, embed)
+
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Returns the normed outputs of the stages in ``out_indices``."""
         if self.channels_last:
@@ -460,6 +541,8 @@ class PoolFormer(BaseModule):
         x = self.patch_embed(x)
         outs = []
         for k, module in enumerate(self.network):
+            if k % 2 == 0:
+                x = self._with_pos_embed(x, k // 2)
             x = module(x)
             if k % 2 == 0 and k // 2 in self.out_indices:
                 outs.append(self.output_norm(k // 2)(x))

@@ -29,6 +29,22 @@ class PatchEmbed(nn.Module):
         return self.proj(x)
 
 
+class PointwiseConv2d(nn.Conv2d):
+    """A 1x1 convolution of the channel MLP.
+
+    A plain ``nn.Conv2d`` under a class of its own, so that init configs
+    select the MLP's convolutions (``layer='PointwiseConv2d'``) apart from
+    the patch embeddings (``layer='Conv2d'`` selects both).
+
+    Args:
+        in_channels (int): Input channels.
+        out_channels (int): Output channels.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__(in_channels, out_channels, kernel_size=1)
+
+
 class ConvMlp(nn.Module):
     """Channel MLP made of two 1x1 convolutions.
 
@@ -45,9 +61,9 @@ class ConvMlp(nn.Module):
                  act: nn.Module,
                  drop: float = 0.) -> None:
         super().__init__()
-        self.fc1 = nn.Conv2d(dim, hidden_dim, 1)
+        self.fc1 = PointwiseConv2d(dim, hidden_dim)
         self.act = act
-        self.fc2 = nn.Conv2d(hidden_dim, dim, 1)
+        self.fc2 = PointwiseConv2d(hidden_dim, dim)
         self.drop = nn.Dropout(drop)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

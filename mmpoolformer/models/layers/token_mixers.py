@@ -73,7 +73,8 @@ class Attention(nn.Module):
 
 @MODELS.register_module()
 class SpatialMLP(nn.Module):
-    """A linear layer across positions, shared by all channels (ResMLP-style).
+    """A linear layer across positions, shared by all channels, without bias
+    (the official MetaFormer's ``SpatialFc``; parameter ``fc.weight``).
 
     Its weight has one row and column per position, so the feature map must
     have exactly ``num_tokens`` positions.
@@ -86,7 +87,7 @@ class SpatialMLP(nn.Module):
         super().__init__()
         num_tokens = check_int('num_tokens', num_tokens, minimum=1)
         self.num_tokens = num_tokens
-        self.fc = nn.Linear(num_tokens, num_tokens)
+        self.fc = nn.Linear(num_tokens, num_tokens, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         n, c, h, w = x.shape
