@@ -11,7 +11,7 @@ import sys
 from setuptools import find_packages, setup
 
 ROOT = osp.dirname(osp.abspath(__file__))
-MIM_ITEMS = ('configs', 'tools', 'model-index.yml')
+MIM_ITEMS = ('configs', 'tools', 'demo', 'model-index.yml')
 
 
 def version() -> str:
@@ -22,9 +22,10 @@ def version() -> str:
 
 
 def add_mim_extension() -> None:
-    """Ships configs/, tools/ and model-index.yml inside the package as
-    ``mmpoolformer/.mim`` (links for editable installs, copies otherwise),
-    the place where mmengine resolves ``mmpoolformer::`` config paths."""
+    """Ships configs/, tools/, demo/ and model-index.yml inside the package
+    as ``mmpoolformer/.mim`` (links for editable installs, copies otherwise),
+    the place where mmengine resolves ``mmpoolformer::`` config paths and
+    mim finds the model index, configs and tools."""
     editable = bool({'develop', 'editable_wheel'} & set(sys.argv))
     mim_dir = osp.join(ROOT, 'mmpoolformer', '.mim')
     os.makedirs(mim_dir, exist_ok=True)

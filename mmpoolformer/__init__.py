@@ -9,7 +9,7 @@ from .checkpoint import allow_mmengine_checkpoint_types
 from .config_package import register_config_package
 from .datasets import DataError
 from .engine import CPUAutocastOptimWrapper, IterationSeedHook, Runner
-from .models import PoolFormer
+from .models import CAFormer, ConvFormer, PoolFormer, PoolFormerV2
 from .registry import MODELS
 from .version import __version__
 
@@ -17,6 +17,7 @@ allow_mmengine_checkpoint_types()
 register_config_package()
 
 __all__ = [
-    'CPUAutocastOptimWrapper', 'DataError', 'IterationSeedHook', 'MODELS',
-    'PoolFormer', 'Runner', '__version__'
+    'CAFormer', 'ConvFormer', 'CPUAutocastOptimWrapper', 'DataError',
+    'IterationSeedHook', 'MODELS', 'PoolFormer', 'PoolFormerV2', 'Runner',
+    '__version__'
 ]

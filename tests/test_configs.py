@@ -34,8 +34,24 @@ PAPER = {
 # one of RetinaNet-S24 (31.1M) and Mask R-CNN-S24 (41.0M), which match, and
 # FPN + head add the same 4.3M as to S12 (15.7M) and S36 (34.6M).
 BUILT_PARAMS = {'fpn_poolformer_s24_ade20k_40k.py': 25.1}
-DETECTION = sorted(name for name in PAPER if name.endswith('_coco.py'))
-SEGMENTATION = sorted(name for name in PAPER if 'ade20k' in name)
+# The MetaFormer Baselines' configs, of which no paper reports a result:
+# their backbone and whole-model parameters (millions) as built.
+BASELINES = {
+    'retinanet_convformer_s18_coco.py': ('ConvFormer', 33.9),
+    'retinanet_caformer_s18_coco.py': ('CAFormer', 33.5),
+    'retinanet_caformer_s36_coco.py': ('CAFormer', 46.4),
+    'mask_rcnn_convformer_s18_coco.py': ('ConvFormer', 43.8),
+    'mask_rcnn_caformer_s18_coco.py': ('CAFormer', 43.4),
+    'mask_rcnn_caformer_s36_coco.py': ('CAFormer', 56.4),
+    'fpn_convformer_s18_ade20k_40k.py': ('ConvFormer', 27.9),
+    'fpn_caformer_s18_ade20k_40k.py': ('CAFormer', 27.5),
+    'fpn_caformer_s36_ade20k_40k.py': ('CAFormer', 40.5),
+}
+BASELINE_URL = 'https://huggingface.co/sail/dl/resolve/main/{}/{}_{}.pth'
+DETECTION = sorted(name for name in [*PAPER, *BASELINES]
+                   if name.endswith('_coco.py'))
+SEGMENTATION = sorted(name for name in [*PAPER, *BASELINES]
+                      if 'ade20k' in name)
 
 
 def load(name):
@@ -43,7 +59,7 @@ def load(name):
 
 
 def arch_of(name):
-    return re.search(r'poolformer_([sm]\d+)_', name).group(1)
+    return re.search(r'former_([smb]\d+)_', name).group(1)
 
 
 def build(cfg):
@@ -61,8 +77,8 @@ def test_every_config_is_covered():
     shipped = sorted(
         osp.basename(path) for pattern in ('*_coco.py', '*_ade20k_*.py')
         for path in glob.glob(osp.join(CONFIG_DIR, pattern)))
-    assert shipped == sorted(PAPER)
-    assert (len(DETECTION), len(SEGMENTATION)) == (6, 5)
+    assert shipped == sorted([*PAPER, *BASELINES])
+    assert (len(DETECTION), len(SEGMENTATION)) == (12, 8)
 
 
 @pytest.mark.parametrize('name', sorted(PAPER))
@@ -85,6 +101,24 @@ def test_params_match_the_paper(name):
     expected = BUILT_PARAMS.get(name, PAPER[name][0])
     # The paper rounds to 0.1M.
     assert millions == pytest.approx(expected, abs=0.05)
+
+
+@pytest.mark.parametrize('name', sorted(BASELINES))
+def test_baseline_configs_build_with_the_official_weights(name):
+    cfg = load(name)
+    family, params = BASELINES[name]
+    backbone = cfg.model.backbone
+    assert backbone.type == f'mmpoolformer.{family}'
+    assert backbone.arch == arch_of(name)
+    # About two thirds of the ImageNet rate (mask_rcnn_caformer_s18_coco.py).
+    assert backbone.drop_path_rate == (0.2 if arch_of(name) == 's36' else 0.1)
+    assert backbone.init_cfg == dict(
+        type='Pretrained',
+        checkpoint=BASELINE_URL.format(family.lower(), family.lower(),
+                                       arch_of(name)))
+    model = build(cfg)
+    assert type(model.backbone).__name__ == family
+    assert num_params(model) / 1e6 == pytest.approx(params, abs=0.05)
 
 
 @pytest.mark.parametrize('name', DETECTION)
@@ -216,9 +250,11 @@ def seg_batch():
     return dict(inputs=inputs, data_samples=samples)
 
 
+# Every MetaFormer Baselines config trains a step: none has a published
+# result to be checked against.
 @pytest.mark.parametrize('name', [
     'retinanet_poolformer_s12_coco.py', 'mask_rcnn_poolformer_s12_coco.py',
-    'fpn_poolformer_s12_ade20k_40k.py'
+    'fpn_poolformer_s12_ade20k_40k.py', *sorted(BASELINES)
 ])
 def test_loss_backward_predict(name):
     cfg = load(name)

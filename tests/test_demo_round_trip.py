@@ -12,7 +12,6 @@ reloaded model predicts what ``tools/test.py`` dumped. Whether the demos
 import os
 import os.path as osp
 import pickle
-import re
 import subprocess
 import sys
 
@@ -23,13 +22,14 @@ from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 from mmengine.runner import Runner, load_checkpoint
 
-from tool_runs import make_demo_data
+from tool_runs import final_metrics, make_demo_data
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO_DIR = osp.join(ROOT, 'configs', 'demo')
 # Metric keys each demo's test must print.
 METRIC_KEYS = {
     'retinanet_poolformer_s12_demo.py': ['coco/bbox_mAP'],
+    'retinanet_caformer_s18_demo.py': ['coco/bbox_mAP'],
     'mask_rcnn_poolformer_s12_demo.py': ['coco/bbox_mAP', 'coco/segm_mAP'],
     'fpn_poolformer_s12_demo.py': ['mIoU'],
 }
@@ -40,12 +40,13 @@ KEEP_ALL_DETECTIONS = {
     'retinanet_poolformer_s12_demo.py': {
         'model.test_cfg.score_thr': 0
     },
+    'retinanet_caformer_s18_demo.py': {
+        'model.test_cfg.score_thr': 0
+    },
     'mask_rcnn_poolformer_s12_demo.py': {
         'model.test_cfg.rcnn.score_thr': 0
     },
 }
-# What mmengine prints beside the metrics on their line.
-TIMINGS = ('data_time', 'time')
 
 
 @pytest.fixture(scope='module')
@@ -79,19 +80,6 @@ def test_every_detection_and_segmentation_demo_is_covered():
     }
     found = [name for name in configs if scopes[name] in ('mmdet', 'mmseg')]
     assert sorted(found) == sorted(METRIC_KEYS)
-
-
-def final_metrics(output, mode):
-    """The metrics on the last line that mmengine printed for ``mode``
-    ('val' or 'test'), as printed (four decimals)."""
-    line = [
-        line for line in output.splitlines() if f'Iter({mode})' in line
-    ][-1]
-    return {
-        key: value
-        for key, value in re.findall(r'([\w/]+): (-?[\d.]+)', line)
-        if key not in TIMINGS
-    }
 
 
 def assert_same_predictions(dumped, predicted):
@@ -182,12 +170,15 @@ def test_train_test_reload(name, run_dir, monkeypatch):
         assert_same_predictions(pickle.load(f), predicted)
 
     image = run_dir / 'data' / 'demo' / 'images' / 'val' / '000000.png'
-    drawing = work_dir / 'drawing.png'
+    out_dir = work_dir / 'demo_out'
     run('demo/image_demo.py',
         image,
         config,
         checkpoint,
-        '--out-file',
-        drawing,
+        '--out-dir',
+        out_dir,
+        '--device',
+        'cpu',
         cwd=run_dir)
+    drawing = out_dir / 'vis' / image.name
     assert cv2.imread(str(drawing)).shape == cv2.imread(str(image)).shape

@@ -4,9 +4,12 @@ import pytest
 import torch
 from conftest import randomize_
 
-from mmpoolformer import PoolFormer
+from mmpoolformer import CAFormer, ConvFormer, PoolFormer, PoolFormerV2
+from mmpoolformer.engine import fuse_backbones
 from mmpoolformer.models.layers import (FusedPoolFormerBlock, MetaFormerBlock,
-                                        onednn_mlp)
+                                        SepConv, onednn_mlp)
+from mmpoolformer.models.layers.fuse_baseline import (InPlaceSquaredReLU,
+                                                      InPlaceStarReLU)
 
 X = torch.randn(2, 3, 97, 131)
 
@@ -147,3 +150,95 @@ def test_bf16_autocast_keeps_norms_in_fp32_and_stays_finite(
         assert out.dtype == torch.float32
         assert ((out - ref).abs().max() / ref.abs().max()).item() < 0.03
     assert all(torch.isfinite(p.grad).all() for p in model.parameters())
+
+
+# The MetaFormer Baselines (PoolFormerV2, ConvFormer, CAFormer).
+BASELINES = (PoolFormerV2, ConvFormer, CAFormer)
+
+
+def random_baseline(family, **kwargs):
+    """The family's default arch with random weights, norm weights and
+    scales (StarReLU's too) around 1, in eval mode."""
+    model = randomize_(family(**kwargs), seed=6)
+    generator = torch.Generator().manual_seed(6)
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if name.endswith('scale') or ('norm' in name
+                                          and name.endswith('weight')):
+                param.copy_(torch.rand(param.shape, generator=generator) +
+                            0.5)
+    return model.eval()
+
+
+@pytest.mark.parametrize('family', BASELINES, ids=lambda f: f.__name__)
+def test_baseline_fast_paths_equal_the_default(family):
+    """channels_last=True and fuse() (with either format) keep the outputs
+    within 1e-4. fuse() folds the MLP's StarReLU into fc2 and PerSampleNorm
+    weights into the next linear layer, runs the activations in place, and
+    keeps what does not fold (LayerNorm weights, the norm before pooling,
+    the separable convolution's StarReLU)."""
+    plain = random_baseline(family)
+    with torch.no_grad():
+        expected = plain(X)
+        fast = random_baseline(family, channels_last=True)
+        outs = fast(X)
+        assert all(out.is_contiguous(memory_format=torch.channels_last)
+                   for out in outs)
+        assert_same(outs, expected)
+        for model in (fast, random_baseline(family)):
+            assert model.fuse() is model and not model.training
+            assert_same(model(X), expected)
+    blocks = [block for stage in model.stages for block in stage]
+    assert len(blocks) == sum(family.arch_settings[family.default_arch]
+                              ['layers'])
+    per_sample = family is PoolFormerV2
+    for block in blocks:
+        assert isinstance(block.mlp.act, InPlaceSquaredReLU)
+        assert block.mlp.fc2.bias is not None
+        assert bool(list(block.norm2.parameters())) is not per_sample
+        assert bool(list(block.norm1.parameters()))
+        if isinstance(block.token_mixer, SepConv):
+            assert isinstance(block.token_mixer.act1, InPlaceStarReLU)
+    with pytest.raises(RuntimeError, match='inference only'):
+        model.train()
+
+
+def test_baseline_fuse_folds_per_sample_norms_with_bias():
+    """PerSampleNorms before the separable convolution, the attention and
+    the MLP fold into them, biases included; with and without autograd
+    (in place) a fused block gives the same and leaves its input alone."""
+    arch = dict(layers=[1, 1, 1, 1], embed_dims=[32, 32, 64, 64])
+    norm_cfg = dict(type='PerSampleNorm', bias=True)
+    plain = random_baseline(CAFormer, arch=arch, norm_cfg=norm_cfg)
+    fused = random_baseline(CAFormer, arch=arch, norm_cfg=norm_cfg).fuse()
+    for stage, name in ((0, 'pwconv1'), (2, 'qkv')):
+        block = fused.stages[stage][0]
+        assert getattr(block.token_mixer, name).bias is not None
+        assert block.mlp.fc1.bias is not None
+        assert not list(block.norm1.parameters())
+        assert not list(block.norm2.parameters())
+    with torch.no_grad():
+        assert_same(fused(X), plain(X))
+    block = fused.stages[0][0]
+    hidden = []
+    block.mlp.fc1.register_forward_hook(lambda _, __, out: hidden.append(out))
+    x = torch.randn(2, 24, 40, 32)
+    given = x.clone()
+    with torch.no_grad():
+        in_place = block(x)
+    assert torch.equal(x, given)
+    assert torch.equal(in_place, block(x))
+    # Without autograd the MLP squared its hidden tensor where it was.
+    assert hidden[0].min() >= 0 and hidden[1].min() < 0
+
+
+def test_fuse_backbones_fuses_baselines_and_says_so():
+    model = torch.nn.ModuleDict(
+        dict(a=random_baseline(CAFormer, arch=dict(
+            layers=[1, 2, 1, 1], embed_dims=[32, 32, 64, 64])),
+             b=random_baseline(PoolFormer)))
+    assert fuse_backbones(model) == \
+        'fused 17 blocks in 2 CAFormer/PoolFormer backbone(s)'
+    assert model['a'].fused and model['b'].fused
+    assert fuse_backbones(model) == 'fused 0 blocks in 0 PoolFormer ' \
+        'backbone(s)'

@@ -9,7 +9,9 @@ import torch.nn as nn
 from conftest import assert_official_init
 from mmengine.config import Config
 
-from mmpoolformer import PoolFormer
+from mmpoolformer import CAFormer, PoolFormer
+from mmpoolformer.models.backbones.metaformer_baselines import \
+    BASELINE_INIT_CFG
 from mmpoolformer.models.backbones.poolformer import OFFICIAL_INIT_CFG
 from mmpoolformer.models.layers import PointwiseConv2d
 
@@ -95,11 +97,32 @@ def test_an_empty_init_cfg_keeps_pytorch_defaults():
     assert fc1.bias.abs().max() > 0
 
 
+# Each backbone of a demo and its official initialisation.
+INITS = {
+    'mmpoolformer.PoolFormer': (PoolFormer, OFFICIAL_INIT_CFG),
+    'mmpoolformer.CAFormer': (CAFormer, BASELINE_INIT_CFG),
+}
+
+
 @pytest.mark.parametrize('path', DEMOS, ids=lambda p: p.stem)
 def test_demo_backbones_start_from_the_official_init(path):
     """The demos train from scratch: their backbone's ``init_cfg=None`` (or
     none given) is the official initialisation."""
     backbone = Config.fromfile(str(path)).model.backbone.to_dict()
-    assert backbone.pop('type') == 'mmpoolformer.PoolFormer'
+    backbone_cls, official = INITS[backbone.pop('type')]
     assert backbone.get('init_cfg', None) is None
-    assert PoolFormer(**backbone).init_cfg == OFFICIAL_INIT_CFG
+    assert backbone_cls(**backbone).init_cfg == official
+
+
+def test_metaformer_baselines_start_from_their_official_init():
+    """The MetaFormer Baselines draw every convolution and linear layer (the
+    stem included) from N(0, 0.02^2) with zero biases, as the official
+    code does."""
+    torch.manual_seed(0)
+    model = CAFormer(arch='s18', out_indices=(0, ))
+    model.init_weights()
+    layers = [m for m in model.modules() if isinstance(m, (nn.Conv2d,
+                                                            nn.Linear))]
+    assert model.downsample_layers[0].conv in layers
+    assert_official_init(m.weight for m in layers)
+    assert all(m.bias is None or not m.bias.any() for m in layers)

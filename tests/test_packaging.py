@@ -1,35 +1,28 @@
 """An installed copy ships configs and tools under ``mmpoolformer/.mim``, so
 ``mmpoolformer::`` config paths resolve, from a regular and from an editable
-install.
+install. What ``pip install .`` asks for are version ranges around the tested
+versions; the licence (Apache 2.0) and the citation file say what they
+should.
 
 mmengine resolves ``package::folder/file.py`` (a folder is required) and only
 after the package is imported, as tools/train.py does."""
+import ast
 import os
-import shutil
+import runpy
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import yaml
+from packaging.requirements import Requirement
+from tool_runs import install_copy
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_installed_copy_resolves_mmpoolformer_config_paths(tmp_path):
-    source = tmp_path / 'src'
-    files = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard'],
-                           cwd=ROOT, capture_output=True, text=True,
-                           check=True).stdout.split()
-    assert 'setup.py' in files and \
-        'configs/demo/retinanet_poolformer_s12_demo.py' in files
-    for name in files:
-        if (ROOT / name).is_file():
-            (source / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, source / name)
-    target = tmp_path / 'site'
-    subprocess.run([
-        sys.executable, '-m', 'pip', 'install', '-q', '--no-deps',
-        '--no-build-isolation', '--target', str(target), str(source)
-    ], check=True, capture_output=True)
+    target = install_copy(tmp_path)
     shipped = target / 'mmpoolformer' / '.mim'
     assert (shipped / 'configs' / 'retinanet_poolformer_s12_coco.py').is_file()
     assert (shipped / 'configs' / 'demo' /
@@ -81,3 +74,84 @@ def test_the_editable_install_resolves_mmpoolformer_config_paths(tmp_path):
     assert f'FROM {ROOT / "mmpoolformer" / "__init__.py"}' in out.stdout
     assert 'BACKBONE mmpoolformer.PoolFormer 0.2 1200' in out.stdout
     assert 'HUB MaskRCNN s12' in out.stdout
+
+
+def setup_arguments():
+    """The keyword arguments setup.py gives ``setup()``: literals read from
+    its source, ``install_requires`` from its ``requirements()``."""
+    source = (ROOT / 'setup.py').read_text()
+    call = next(node for node in ast.walk(ast.parse(source))
+                if isinstance(node, ast.Call)
+                and getattr(node.func, 'id', None) == 'setup')
+    arguments = {
+        keyword.arg: ast.literal_eval(keyword.value)
+        for keyword in call.keywords
+        if keyword.arg in ('license', 'extras_require')
+    }
+    module = runpy.run_path(str(ROOT / 'setup.py'), run_name='setup')
+    arguments['install_requires'] = module['requirements']()
+    return arguments
+
+
+def test_requirements_are_ranges_around_the_tested_versions():
+    """``pip install .`` asks for ranges, never one version, and each range
+    holds the version the repository is tested with
+    (requirements/build.txt and requirements/all.txt pin those)."""
+    arguments = setup_arguments()
+    requirements = [
+        Requirement(line) for line in (
+            *arguments['install_requires'],
+            *(line for extra in arguments['extras_require'].values()
+              for line in extra))
+    ]
+    assert {'torch', 'mmengine', 'mmcv', 'mmdet', 'mmsegmentation',
+            'mmpretrain'} <= {requirement.name for requirement in requirements}
+    tested = {}
+    for name in ('build.txt', 'all.txt'):
+        for line in (ROOT / 'requirements' / name).read_text().splitlines():
+            if '==' in line and not line.startswith('#'):
+                pin = Requirement(line)
+                tested[pin.name] = next(iter(pin.specifier)).version
+    checked = 0
+    for requirement in requirements:
+        operators = {spec.operator for spec in requirement.specifier}
+        assert not operators & {'==', '==='}, str(requirement)
+        if requirement.name in tested:
+            assert requirement.specifier.contains(
+                tested[requirement.name]), (str(requirement), tested)
+            checked += 1
+    assert checked >= 6
+
+
+def test_license_is_apache_2():
+    text = (ROOT / 'LICENSE').read_text()
+    assert 'Apache License' in text and 'Version 2.0, January 2004' in text
+    assert 'TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION' \
+        in text
+    assert text.startswith('Copyright 2026 mmpoolformer contributors\n')
+    assert setup_arguments()['license'] == 'Apache License 2.0'
+
+
+def test_citation_file():
+    """CITATION.cff (Citation File Format 1.2.0) cites the software, at its
+    version and licence, and prefers the PoolFormer paper."""
+    citation = yaml.safe_load((ROOT / 'CITATION.cff').read_text())
+    assert citation['cff-version'] == '1.2.0'
+    for key in ('message', 'title', 'authors'):
+        assert citation[key]
+    assert citation['type'] == 'software'
+    version = runpy.run_path(str(ROOT / 'mmpoolformer' / 'version.py'))
+    assert citation['version'] == version['__version__']
+    assert citation['license'] == 'Apache-2.0'
+    paper = citation['preferred-citation']
+    assert paper['type'] == 'conference-paper'
+    assert paper['title'] == 'MetaFormer is Actually What You Need for Vision'
+    assert [(author['given-names'], author['family-names'])
+            for author in paper['authors']] == [
+                ('Weihao', 'Yu'), ('Mi', 'Luo'), ('Pan', 'Zhou'),
+                ('Chenyang', 'Si'), ('Yichen', 'Zhou'), ('Xinchao', 'Wang'),
+                ('Jiashi', 'Feng'), ('Shuicheng', 'Yan')]
+    assert 'CVPR' in paper['conference']['name']
+    assert (paper['year'], paper['start'], paper['end']) == (2022, 10819,
+                                                              10829)
+    assert '2111.11418' in paper['url']

@@ -102,3 +102,22 @@ def test_the_tools_refuse_it_with_one_line(tool, crafted, tmp_path):
     assert_clean_error(result, 'refused to load', path.name)
     assert not marker.exists()
     assert not (tmp_path / 'converted.pth').exists()
+
+
+def test_random_bytes_are_refused_as_unreadable(tmp_path):
+    """Files of random bytes make the unpickler fail in many ways (an
+    IndexError or a KeyError among them); each is one CheckpointError that
+    names the file."""
+    from mmpoolformer.checkpoint import load_checkpoint_file
+    generator = torch.Generator().manual_seed(0)
+    kinds = set()
+    for i in range(200):
+        path = tmp_path / f'random{i}.pth'
+        data = torch.randint(0, 256, (256, ), generator=generator,
+                             dtype=torch.uint8)
+        path.write_bytes(bytes(data.tolist()))
+        with pytest.raises(CheckpointError, match=f'random{i}.pth') as info:
+            load_checkpoint_file(str(path))
+        kinds.add(str(info.value).split('(')[-1].split(':')[0])
+    # The bytes tried more than one way of failing.
+    assert len(kinds) > 1, kinds

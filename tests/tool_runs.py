@@ -2,12 +2,17 @@
 end; shared by the test modules."""
 import os
 import os.path as osp
+import re
+import shutil
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOOLS = osp.join(ROOT, 'tools')
+# What mmengine prints beside the metrics on their line.
+TIMINGS = ('data_time', 'time')
 
 
 def run(tool, *args, cwd=None, timeout=None, **env):
@@ -134,3 +139,38 @@ def run_stopping_at(deadline, tool, *args, cwd=None, **env):
         raise
     return subprocess.CompletedProcess(process.args, process.returncode,
                                        stdout, stderr)
+
+
+def final_metrics(output, mode):
+    """The metrics on the last line that mmengine printed for ``mode``
+    ('val' or 'test'), as printed (four decimals)."""
+    line = [
+        line for line in output.splitlines() if f'Iter({mode})' in line
+    ][-1]
+    return {
+        key: value
+        for key, value in re.findall(r'([\w/]+): (-?[\d.]+)', line)
+        if key not in TIMINGS
+    }
+
+
+def install_copy(folder):
+    """A regular install (``pip install``, no dependencies) of this
+    checkout's git files, committed or not, into ``folder/site``, from a
+    copy in ``folder/src``; returns the site folder."""
+    folder = Path(folder)
+    source, target = folder / 'src', folder / 'site'
+    files = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard'],
+                           cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    assert 'setup.py' in files and \
+        'configs/demo/retinanet_poolformer_s12_demo.py' in files
+    for name in files:
+        if osp.isfile(osp.join(ROOT, name)):
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(osp.join(ROOT, name), source / name)
+    subprocess.run([
+        sys.executable, '-m', 'pip', 'install', '-q', '--no-deps',
+        '--no-build-isolation', '--target', str(target), str(source)
+    ], check=True, capture_output=True)
+    return target

@@ -274,6 +274,26 @@ def image_shape(values, scope):
     raise CLIError(f'--shape takes one or two sizes, got {len(values)}')
 
 
+def check_display(instead):
+    """Refuses ``--show`` where matplotlib, which draws mmengine's windows,
+    cannot open one (e.g. its ``agg`` backend, its choice on a machine
+    without a display): there a tool would show nothing, or wait forever
+    for a key press.
+
+    Args:
+        instead (str): The option that writes the drawings to files, named
+            in the message.
+    """
+    import matplotlib
+    from matplotlib.backends import BackendFilter, backend_registry
+    backend = matplotlib.get_backend()
+    if backend.lower() in backend_registry.list_builtin(
+            BackendFilter.NON_INTERACTIVE):
+        raise CLIError(f"--show needs a display: matplotlib's backend "
+                       f'{backend!r} opens no windows; draw the predictions '
+                       f'into a folder with {instead} instead')
+
+
 def local_rank_env(local_rank):
     """Exports LOCAL_RANK for launchers that pass ``--local-rank``."""
     os.environ.setdefault('LOCAL_RANK', str(local_rank))

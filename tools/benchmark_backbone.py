@@ -1,16 +1,21 @@
 """Times our PoolFormer against mmpretrain's (the official layout) and timm's,
-with identical weights, in one process.
+and our MetaFormer Baselines (PoolFormerV2, ConvFormer, CAFormer, named as
+timm names them, e.g. ``caformer_s18``) against timm's, with identical
+weights, in one process.
 
 Runs are interleaved (each repeat times every implementation once, in
 rotating order) and medians reported, so that load on the machine hits all
 implementations alike. Also reports the max abs difference of the outputs
-against mmpretrain and, in child processes, the peak memory of a training
-step with and without gradient checkpointing. Writes a Markdown table and a
+against the reference (mmpretrain's PoolFormer, timm's MetaFormer
+Baselines) and, in child processes, the peak memory of a training step with
+and without gradient checkpointing. Writes a Markdown table and a
 PNG plot.
 
 Example::
 
     python tools/benchmark_backbone.py --archs s12 m36 --repeats 7
+    python tools/benchmark_backbone.py --archs convformer_s18 caformer_s18 \
+        --modes 'infer 224 b1'
     python tools/benchmark_backbone.py --device cuda
 """
 import argparse
@@ -23,16 +28,21 @@ import time
 from pathlib import Path
 
 import torch
+from mmengine.utils import ProgressBar
 
 from _cli import ArgumentParser, CLIError, reports_errors
 
 import mmpoolformer
 from mmpoolformer.analysis import synchronize
 from mmpoolformer.checkpoint import convert_backbone_state_dict
+from mmpoolformer.checkpoint.convert_baselines import \
+    convert_baseline_state_dict
 from mmpoolformer.engine import fuse_backbones
 
 MODES = {
     # name: (batch, height, width, training)
+    # Not run by default: one image, for quick runs on a CPU.
+    'infer 224 b1': (1, 224, 224, False),
     'infer 224 b8': (8, 224, 224, False),
     'infer 800x1216 b1': (1, 800, 1216, False),
     'train 224 b8': (8, 224, 224, True),
@@ -42,7 +52,7 @@ MODES = {
 def parse_args():
     parser = ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--archs', nargs='+', default=['s12'])
-    parser.add_argument('--modes', nargs='*', default=list(MODES),
+    parser.add_argument('--modes', nargs='*', default=list(MODES)[1:],
                         choices=list(MODES),
                         help='timed modes; none measures only memory')
     parser.add_argument('--repeats', type=int, default=7)
@@ -75,8 +85,53 @@ def random_official_weights(arch):
     return reference
 
 
+# The MetaFormer Baselines families, by the first part of timm's names.
+BASELINES = {
+    'poolformerv2': mmpoolformer.PoolFormerV2,
+    'convformer': mmpoolformer.ConvFormer,
+    'caformer': mmpoolformer.CAFormer,
+}
+
+
+def build_ours(arch, **kwargs):
+    """Our backbone of ``arch``: a PoolFormer arch ('s12') or a MetaFormer
+    Baselines model ('caformer_s18')."""
+    family, _, size = arch.partition('_')
+    if family in BASELINES:
+        return BASELINES[family](size, **kwargs)
+    return mmpoolformer.PoolFormer(arch, **kwargs)
+
+
+def build_baseline_implementations(arch, training):
+    """timm's MetaFormer Baselines model (the reference, random weights)
+    and ours with its weights: {name: (model, forward returning the
+    last stage's features through the classifier's final norm)}."""
+    import timm
+    reference = timm.create_model(arch, pretrained=False)
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for param in reference.parameters():
+            param.add_(torch.randn(param.shape, generator=generator) * 0.02)
+    state = convert_baseline_state_dict(reference.state_dict())
+    # timm's final norm (LayerNorm2d) normalises the pooled features; on the
+    # map it is our last output norm.
+    implementations = {'timm': (reference, lambda x: reference.head.norm(
+        reference.forward_features(x)))}
+    for name, kwargs in (('ours (plain)', {}),
+                         ('ours (fast)', dict(channels_last=True))):
+        model = build_ours(arch, out_indices=(3, ), **kwargs)
+        model.load_state_dict(state, strict=True)
+        if name == 'ours (fast)' and not training:
+            fuse_backbones(model)
+        implementations[name] = (model, lambda x, model=model: model(x)[0])
+    return implementations
+
+
 def build_implementations(arch, training):
-    """Returns {name: (model, forward returning the last-stage tensor)}."""
+    """Returns {name: (model, forward returning the last-stage tensor)},
+    the reference first."""
+    if arch.partition('_')[0] in BASELINES:
+        return build_baseline_implementations(arch, training)
     reference = random_official_weights(arch)
     state = reference.state_dict()
     implementations = {'mmpretrain': (reference, lambda x: reference(x)[-1])}
@@ -133,21 +188,26 @@ def benchmark(arch, mode, repeats, device):
     for model, _ in implementations.values():
         model.to(device).train(training)
     x = torch.randn(batch, 3, height, width).to(device)
+    names = list(implementations)
     with torch.no_grad():
-        expected = implementations['mmpretrain'][1](x)
+        expected = implementations[names[0]][1](x)
         diffs = {
             name: (forward(x) - expected).abs().max().item()
             for name, (_, forward) in implementations.items()
         }
-    names = list(implementations)
+    # Counts the runs, warm-up included, on stderr.
+    progress = ProgressBar(len(names) * (1 + repeats), file=sys.stderr)
     for name in names:  # warm-up
         time_once(implementations[name][1], x, training)
+        progress.update()
     times = {name: [] for name in names}
     for r in range(repeats):
         for name in names[r % len(names):] + names[:r % len(names)]:
             times[name].append(time_once(implementations[name][1], x,
                                          training))
-    reference = statistics.median(times['mmpretrain'])
+            progress.update()
+    print(file=sys.stderr)
+    reference = statistics.median(times[names[0]])
     rows = []
     for name in names:
         median = statistics.median(times[name])
@@ -171,8 +231,7 @@ def peak_memory_child(arch, with_cp, size, device):
     resident memory (Linux: resets the high-water mark through
     /proc/self/clear_refs first)."""
     device = torch.device(device)
-    model = mmpoolformer.PoolFormer(
-        arch, with_cp=with_cp == 'True').to(device).train()
+    model = build_ours(arch, with_cp=with_cp == 'True').to(device).train()
     x = torch.randn(2, 3, int(size), int(size), device=device)
     if device.type == 'cuda':
         torch.cuda.reset_peak_memory_stats(device)
@@ -215,9 +274,10 @@ def write_report(rows, memory, out_dir, args):
     lines = [
         f'Machine: {describe_device(torch.device(args.device))}, torch '
         f'{torch.__version__}, fp32, {args.repeats} interleaved repeats '
-        '(medians).', '',
+        '(medians). Reference: mmpretrain for PoolFormer archs, timm for '
+        'the MetaFormer Baselines.', '',
         '| arch | mode | implementation | median s | images/s | '
-        'vs mmpretrain | max abs diff |', '|---|---|---|---|---|---|---|'
+        'vs reference | max abs diff |', '|---|---|---|---|---|---|---|'
     ]
     for r in rows:
         lines.append(
@@ -242,8 +302,8 @@ def write_report(rows, memory, out_dir, args):
 
 
 def plot(rows, path):
-    """Bars of throughput relative to mmpretrain's (modes differ in images/s
-    by orders of magnitude), each labelled with its images/s."""
+    """Bars of throughput relative to the reference's (modes differ in
+    images/s by orders of magnitude), each labelled with its images/s."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -266,9 +326,8 @@ def plot(rows, path):
     ax.axhline(1, color='grey', linewidth=0.8, linestyle='--')
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(groups))])
     ax.set_xticklabels([f'{a}\n{m}' for a, m in groups])
-    ax.set_ylabel('throughput / mmpretrain\'s (higher is better)')
-    ax.set_title('PoolFormer backbone throughput, same weights '
-                 '(labels: images/s)')
+    ax.set_ylabel('throughput / reference\'s (higher is better)')
+    ax.set_title('Backbone throughput, same weights (labels: images/s)')
     ax.set_ylim(0, 1.25 * max(r['speedup'] for r in rows))
     ax.legend(loc='upper left', ncol=len(impls), fontsize=8)
     fig.tight_layout()

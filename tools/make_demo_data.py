@@ -24,9 +24,11 @@ import json
 import os
 import os.path as osp
 import shutil
+import sys
 
 import cv2
 import numpy as np
+from mmengine.utils import track_iter_progress
 from pycocotools import mask as mask_utils
 
 CLASSES = ('circle', 'square', 'triangle')
@@ -199,6 +201,13 @@ def write_png(path, array):
         raise OSError(f'could not write {path}')
 
 
+def progress(num_images, description):
+    """``range(num_images)``, with the description and mmengine's progress
+    bar on stderr (stdout keeps the summary)."""
+    print(description, file=sys.stderr)
+    return track_iter_progress(range(num_images), file=sys.stderr)
+
+
 def make_split(out_dir, split, num_images, size, seed):
     """Write the detection/segmentation images and annotations of a split.
 
@@ -217,7 +226,8 @@ def make_split(out_dir, split, num_images, size, seed):
     os.makedirs(img_dir)
     os.makedirs(seg_dir)
     images, annotations = [], []
-    for index in range(num_images):
+    for index in progress(num_images,
+                          f'{split}: detection and segmentation images'):
         rng = np.random.default_rng([seed, SPLITS.index(split), index])
         labels = rng.integers(len(CLASSES), size=rng.integers(1, 4))
         img, shapes = draw_scene(rng, size, labels.tolist())
@@ -268,7 +278,7 @@ def make_cls_split(out_dir, split, num_images, size, seed):
     """
     for name in CLASSES:
         os.makedirs(osp.join(out_dir, 'cls', split, name))
-    for index in range(num_images):
+    for index in progress(num_images, f'{split}: classification images'):
         # Streams 2 and 3 keep these images apart from the detection ones.
         rng = np.random.default_rng([seed, 2 + SPLITS.index(split), index])
         label = index % len(CLASSES)

@@ -19,9 +19,12 @@ PAPER_OPS = ('aten::_convolution', 'aten::addmm', 'aten::linear',
              'aten::scaled_dot_product_attention')
 NORM_OPS = ('aten::group_norm', 'aten::layer_norm', 'aten::batch_norm',
             'aten::native_layer_norm')
+# addcmul and square: the MetaFormer Baselines' StarReLU, SquaredReLU and
+# one-group norm.
 ELEMENTWISE_OPS = ('aten::add', 'aten::add_', 'aten::sub', 'aten::mul',
                    'aten::mul_', 'aten::gelu', 'aten::relu', 'aten::relu_',
-                   'aten::silu', 'aten::silu_', 'aten::mean')
+                   'aten::silu', 'aten::silu_', 'aten::mean', 'aten::addcmul',
+                   'aten::square')
 
 
 def _numel(value: Any) -> int:

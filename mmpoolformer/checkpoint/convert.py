@@ -27,6 +27,9 @@ from typing import Dict, List, Tuple
 import torch
 from mmengine.logging import print_log
 
+from .convert_baseline_classifier import convert_baseline_classifier
+from .convert_baselines import (convert_baseline_state_dict,
+                                detect_baseline_layout)
 from .errors import CheckpointError
 
 StateDict = Dict[str, torch.Tensor]
@@ -136,6 +139,10 @@ def convert_backbone_state_dict(state_dict: StateDict) -> StateDict:
     Raises:
         CheckpointError: no PoolFormer weights were recognised.
     """
+    if detect_baseline_layout(state_dict):
+        raise CheckpointError(
+            'these are MetaFormer Baselines weights: load them into '
+            'mmpoolformer.PoolFormerV2, ConvFormer or CAFormer')
     layout = detect_layout(state_dict)
     if layout == 'unknown':
         sample = ', '.join(list(state_dict)[:5])
@@ -199,14 +206,21 @@ def convert_state_dict(state_dict: StateDict) -> StateDict:
     mmseg 1.x releases already have the official names. A bare checkpoint (the official
     ImageNet ``.pth.tar``, timm) becomes ``backbone.*`` plus its linear
     classifier as ``head.fc.*``, so it evaluates as an mmpretrain
-    ``ImageClassifier``.
+    ``ImageClassifier``. MetaFormer Baselines weights (PoolFormerV2,
+    ConvFormer, CAFormer) convert the same way; a bare classifier of theirs
+    becomes the classifier of our configs (see
+    :func:`convert_baseline_classifier`).
 
     Raises:
         CheckpointError: no PoolFormer weights were recognised.
     """
     backbone, rest = split_backbone(state_dict)
+    if not backbone and detect_baseline_layout(state_dict):
+        return convert_baseline_classifier(state_dict)
     if not backbone:
         backbone = state_dict
         rest = _classifier_head(state_dict, detect_layout(state_dict))
-    converted = convert_backbone_state_dict(backbone)
+    convert = convert_baseline_state_dict if detect_baseline_layout(
+        backbone) else convert_backbone_state_dict
+    converted = convert(backbone)
     return {**{f'backbone.{k}': v for k, v in converted.items()}, **rest}

@@ -11,6 +11,7 @@ from mmengine.logging import print_log
 from .atomic_save import AtomicLocalBackend
 from .convert import (StateDict, convert_state_dict, detect_layout,
                       has_official_pos_embeds, split_backbone)
+from .convert_baselines import detect_baseline_layout
 from .errors import CheckpointError
 from .safe_load import load_state_dict
 
@@ -23,9 +24,14 @@ def foreign_layout(state_dict: StateDict) -> Optional[str]:
     ``.pth.tar``, timm), timm's or mmpoolformer 0.1's ``stages.*`` names and
     the official MetaFormer's position embeddings in ``network``, bare or
     under ``backbone.``; whole models with official names (mmdet 2.x, mmseg
-    0.x and 1.x releases, mmpretrain) are not.
+    0.x and 1.x releases, mmpretrain) are not. The same holds for MetaFormer
+    Baselines weights ('MetaFormer Baselines official' or '... timm').
     """
     backbone, _ = split_backbone(state_dict)
+    baseline = detect_baseline_layout(backbone or state_dict)
+    if baseline:  # a whole model with the official names loads by name
+        return None if backbone and baseline == 'official' else \
+            f'MetaFormer Baselines {baseline}'
     layout = detect_layout(backbone or state_dict)
     if layout == 'unknown' or (backbone and layout == 'network'
                                and not has_official_pos_embeds(backbone)):
@@ -74,7 +80,7 @@ def loadable_checkpoint(src: str, work_dir: str) -> str:
     dst = osp.join(work_dir, f'{name}_converted.pth')
     count = convert_checkpoint_file(src, dst)
     print_log(
-        f'{src} has PoolFormer weights in the {layout} layout: converted '
+        f'{src} has weights in the {layout} layout: converted '
         f'{count} tensors to the model\'s names in {dst}',
         logger='current')
     return dst

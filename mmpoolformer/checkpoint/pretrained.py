@@ -6,16 +6,12 @@ from typing import List, Optional, Tuple
 import torch.nn as nn
 from mmengine.logging import print_log
 
-from .convert import StateDict, convert_backbone_state_dict, split_backbone
+from .convert import StateDict, split_backbone
 from .errors import CheckpointError
+from .names import POOLFORMER_NAMES, BackboneNames
 from .safe_load import load_state_dict
 
 MAX_LISTED = 6
-
-
-# A tensor of stage i's (network.{2i}, norm{2i}, pos_embed{2i}) or of the
-# downsampling into it (network.{2i-1}); the number is the index.
-STAGE_KEY = re.compile(r'network\.(\d+)\.|norm(\d+)\.|pos_embed(\d+)$')
 
 
 def _listing(keys) -> str:
@@ -55,17 +51,22 @@ def is_classifier(backbone: StateDict, rest: StateDict) -> bool:
 
 
 def _last_norm_keys(state_dict: StateDict) -> List[str]:
-    """The keys of the last stage's norm in a converted state dict: a
-    classifier's final norm."""
-    last = max(
-        int(k.split('.')[1]) for k in state_dict if k.startswith('network.'))
-    return sorted(k for k in state_dict if k.startswith(f'norm{last}.'))
+    """The keys of the last output norm in a converted classifier's state
+    dict: its final norm."""
+    indices = [
+        int(m.group(1)) for k in state_dict
+        if (m := re.match(r'norm(\d+)\.', k))
+    ]
+    if not indices:
+        return []
+    return sorted(k for k in state_dict if k.startswith(f'norm{max(indices)}.'))
 
 
 def load_pretrained_backbone(backbone: nn.Module,
                              filename: str,
                              prefix: Optional[str] = None,
-                             keep_classifier_norm: bool = False) -> None:
+                             keep_classifier_norm: bool = False,
+                             names: BackboneNames = POOLFORMER_NAMES) -> None:
     """Loads ``filename`` (path or URL) into ``backbone``.
 
     Any recognised layout is converted first. A classification checkpoint's
@@ -78,7 +79,8 @@ def load_pretrained_backbone(backbone: nn.Module,
     raises.
 
     Args:
-        backbone (nn.Module): A :class:`mmpoolformer.PoolFormer`.
+        backbone (nn.Module): A :class:`mmpoolformer.PoolFormer` or a
+            backbone of another family ``names`` describes.
         filename (str): Checkpoint path or URL.
         prefix (str, optional): Take only the keys under this prefix (e.g.
             ``'backbone.'``). Defaults to None: ``backbone.`` keys when the
@@ -86,6 +88,8 @@ def load_pretrained_backbone(backbone: nn.Module,
         keep_classifier_norm (bool): Load a classification checkpoint's final
             norm into the last stage's output norm. Defaults to False: that
             norm keeps its initialisation (weight 1, bias 0).
+        names (BackboneNames): The family's names. Defaults to
+            PoolFormer's.
 
     Raises:
         CheckpointError: the file is missing, unreadable or unsafe, holds no
@@ -95,7 +99,7 @@ def load_pretrained_backbone(backbone: nn.Module,
     stored, rest = _backbone_and_rest(
         load_state_dict(filename), filename, prefix)
     try:
-        state_dict = convert_backbone_state_dict(stored)
+        state_dict = names.convert(stored)
     except CheckpointError as error:
         raise CheckpointError(f'{filename}: {error}') from None
     classifier_norm = [] if keep_classifier_norm or not is_classifier(
@@ -105,12 +109,10 @@ def load_pretrained_backbone(backbone: nn.Module,
     }
 
     own = backbone.state_dict()
-    # network.{k}, norm{k} and pos_embed{k} share their index: stage i is
-    # network.{2i}.
-    built = len(backbone.network)
+    built = len(getattr(backbone, names.container))
     skipped = {
         k for k in state_dict
-        if (m := STAGE_KEY.match(k)) and k not in own
+        if (m := names.stage_key.match(k)) and k not in own
         and int(next(filter(None, m.groups()))) >= built
     }
     unused_norms = {
@@ -138,8 +140,8 @@ def load_pretrained_backbone(backbone: nn.Module,
                         f'the model: {_listing(unexpected)}')
     if problems:
         raise CheckpointError(
-            f'{filename} does not fit this PoolFormer (another arch, token '
-            f'mixer or network?): ' + '; '.join(problems))
+            f'{filename} does not fit this {names.family} backbone (another '
+            f'arch, token mixer or network?): ' + '; '.join(problems))
 
     backbone.load_state_dict(
         {k: v for k, v in state_dict.items() if k in own}, strict=False)
@@ -156,4 +158,4 @@ def load_pretrained_backbone(backbone: nn.Module,
     if skipped or unused_norms:
         notes.append('skipped tensors of stages/norms this backbone does not '
                      f'build: {_listing(skipped | unused_norms)}')
-    print_log('PoolFormer: ' + '; '.join(notes), logger='current')
+    print_log(f'{names.family}: ' + '; '.join(notes), logger='current')

@@ -73,8 +73,9 @@ def load_checkpoint_file(filename: str, map_location: Any = 'cpu') -> Any:
             f'refused to load {filename}: it holds objects that are not '
             f'tensors or allow-listed types and could run code when '
             f'unpickled ({reason})') from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError,
-            ValueError) as error:
+    # Random bytes make the unpickler fail in any of these ways.
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError,
+            IndexError, KeyError) as error:
         if isinstance(error, CheckpointError):
             raise
         raise CheckpointError(

@@ -1,3 +1,3 @@
-from .backbones import PoolFormer
+from .backbones import CAFormer, ConvFormer, PoolFormer, PoolFormerV2
 
-__all__ = ['PoolFormer']
+__all__ = ['CAFormer', 'ConvFormer', 'PoolFormer', 'PoolFormerV2']

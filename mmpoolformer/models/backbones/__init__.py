@@ -1,3 +1,4 @@
+from .metaformer_baselines import CAFormer, ConvFormer, PoolFormerV2
 from .poolformer import PoolFormer
 
-__all__ = ['PoolFormer']
+__all__ = ['CAFormer', 'ConvFormer', 'PoolFormer', 'PoolFormerV2']

@@ -3,21 +3,20 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-from mmengine.model import BaseModule
-from torch.nn.modules.batchnorm import _BatchNorm
 from torch.utils.checkpoint import checkpoint
 
-from mmpoolformer.checkpoint import load_pretrained_backbone
+from mmpoolformer.checkpoint.names import POOLFORMER_NAMES
 from mmpoolformer.registry import MODELS
 from ..layers import (FusedPoolFormerBlock, PatchEmbed, add_pos_embed,
                       build_norm)
 from ..validation import (check_bool, check_int, check_list, check_number,
                           check_odd_size, is_int)
+from .arguments import (CfgOrStages, block_drop_path_rates,
+                        check_frozen_stages, parse_init_cfg,
+                        parse_out_indices, per_stage)
+from .base import MetaFormerBackbone
 from .stage_layers import (DOWNSAMPLING, MIN_IMG_SIZE, STEM, build_block,
                            build_layer, check_stage_layers, stage_sizes)
-
-# A layer config (dict or short name) for all stages, or one a stage.
-CfgOrStages = Union[str, Dict, Sequence[Union[str, Dict]]]
 
 # The official initialisation: the MLPs' 1x1 convolutions and every linear
 # layer (attention, spatial MLP) drawn from N(0, 0.02^2) cut at +-2 (an
@@ -53,7 +52,7 @@ class MetaFormerStage(nn.Sequential):
 
 
 @MODELS.register_module()
-class PoolFormer(BaseModule):
+class PoolFormer(MetaFormerBackbone):
     """PoolFormer backbone with multi-scale outputs.
 
     Implements `MetaFormer is Actually What You Need for Vision
@@ -160,6 +159,7 @@ class PoolFormer(BaseModule):
             and what is allowed.
     """
 
+    checkpoint_names = POOLFORMER_NAMES
     arch_settings = {
         's12': dict(layers=[2, 2, 6, 2], embed_dims=[64, 128, 320, 512],
                     layer_scale_init_value=1e-5),
@@ -201,18 +201,12 @@ class PoolFormer(BaseModule):
             layer_scale_init_value = arch['layer_scale_init_value']
         check_number('layer_scale_init_value', layer_scale_init_value)
         check_number('drop_rate', drop_rate, 0, 1, high_open=True)
-        check_number('drop_path_rate', drop_path_rate, 0, 1, high_open=True)
-        block_dprs = torch.linspace(0, drop_path_rate, sum(layers)).tolist()
-        if max(block_dprs) >= 1:
-            raise ValueError(
-                'drop_path_rate must stay under 1 in float32, the precision '
-                'of the blocks\' rates (a rate of 1 drops every sample and '
-                f'divides by 0), got {drop_path_rate!r}')
-        mixers = self._per_stage(token_mixer, num_stages, 'token_mixer')
-        norms = self._per_stage(norm_cfg, num_stages, 'norm_cfg')
-        acts = self._per_stage(act_cfg, num_stages, 'act_cfg')
-        out_indices = self._parse_out_indices(out_indices, num_stages)
-        self._check_frozen_stages(frozen_stages, out_indices)
+        block_dprs = block_drop_path_rates(drop_path_rate, sum(layers))
+        mixers = per_stage(token_mixer, num_stages, 'token_mixer')
+        norms = per_stage(norm_cfg, num_stages, 'norm_cfg')
+        acts = per_stage(act_cfg, num_stages, 'act_cfg')
+        out_indices = parse_out_indices(out_indices, num_stages)
+        check_frozen_stages(frozen_stages, out_indices)
         check_bool('norm_eval', norm_eval)
         check_bool('with_cp', with_cp)
         check_bool('channels_last', channels_last)
@@ -230,15 +224,10 @@ class PoolFormer(BaseModule):
         # Stages that will not be built are checked too.
         for i, layer_cfg in enumerate(layer_cfgs):
             check_stage_layers(i, **layer_cfg)
-        super().__init__(init_cfg=self._parse_init_cfg(pretrained, init_cfg))
-        self.embed_dims = list(embed_dims)
-        self.num_stages = num_stages
-        self.out_indices = out_indices
-        self.frozen_stages = frozen_stages
-        self.norm_eval = norm_eval
-        self.with_cp = with_cp
-        self.channels_last = channels_last
-        self.fused = False
+        super().__init__(
+            embed_dims, out_indices, frozen_stages, norm_eval, with_cp,
+            channels_last,
+            parse_init_cfg(pretrained, init_cfg, OFFICIAL_INIT_CFG))
 
         self.patch_embed = PatchEmbed(in_channels, embed_dims[0], *STEM)
         network = []
@@ -286,11 +275,6 @@ class PoolFormer(BaseModule):
         """The position embedding added before stage ``stage``'s blocks
         (``pos_embed{2 * stage}``), or None where it has none."""
         return getattr(self, f'pos_embed{2 * stage}', None)
-
-    @property
-    def out_channels(self) -> List[int]:
-        """Channels of each output, in output order."""
-        return [self.embed_dims[i] for i in self.out_indices]
 
     @property
     def feature_info(self) -> List[Dict]:
@@ -349,51 +333,6 @@ class PoolFormer(BaseModule):
                 arch.get('layer_scale_init_value', 1e-5)))
 
     @staticmethod
-    def _per_stage(value: CfgOrStages, num_stages: int,
-                   name: str) -> List[Union[str, Dict]]:
-        """The config of each stage: ``value``, or its entries."""
-        if isinstance(value, (str, dict)):
-            return [value] * num_stages
-        if not isinstance(value, (list, tuple)):
-            raise TypeError(f'{name} must be a config dict, a short name or '
-                            f'a list of them (one a stage), got {value!r}')
-        if len(value) != num_stages:
-            raise ValueError(f'{name} needs one entry for each of the '
-                             f'{num_stages} stages, got {value!r}')
-        return list(value)
-
-    @staticmethod
-    def _parse_out_indices(out_indices: Union[int, Sequence[int]],
-                           num_stages: int) -> Tuple[int, ...]:
-        """``out_indices`` as increasing stage indices from 0."""
-        allowed = (f'an int or a non-empty list of increasing, distinct ints '
-                   f'counting the {num_stages} stages (from {-num_stages} to '
-                   f'{num_stages - 1})')
-        indices = [out_indices] if is_int(out_indices) else out_indices
-        if not isinstance(indices, (list, tuple)) or not all(
-                is_int(index) for index in indices):
-            raise TypeError(f'out_indices must be {allowed}, got '
-                            f'{out_indices!r}')
-        parsed = [int(index) % num_stages for index in indices]
-        in_range = all(-num_stages <= index < num_stages for index in indices)
-        increasing = all(a < b for a, b in zip(parsed, parsed[1:]))
-        if not indices or not in_range or not increasing:
-            raise ValueError(f'out_indices must be {allowed}, got '
-                             f'{out_indices!r}')
-        return tuple(parsed)
-
-    @staticmethod
-    def _check_frozen_stages(frozen_stages: int,
-                             out_indices: Tuple[int, ...]) -> None:
-        """Refuses ``frozen_stages`` outside the built stages."""
-        maximum = out_indices[-1] + 1
-        if not is_int(frozen_stages) or not -1 <= frozen_stages <= maximum:
-            kind = ValueError if is_int(frozen_stages) else TypeError
-            raise kind(f'frozen_stages must be an int from -1 to {maximum} '
-                       f'for out_indices {out_indices}, got '
-                       f'{frozen_stages!r}')
-
-    @staticmethod
     def _parse_img_size(
             img_size: Union[int, Sequence[int]]) -> Tuple[int, int]:
         """``img_size`` as (H, W)."""
@@ -424,39 +363,6 @@ class PoolFormer(BaseModule):
                              f'{pos_embed!r}')
         return list(flags)
 
-    @staticmethod
-    def _parse_init_cfg(
-            pretrained: Optional[str],
-            init_cfg: Optional[Union[Dict, List[Dict]]]
-    ) -> Optional[Union[Dict, List[Dict]]]:
-        """The init config: ``pretrained`` turned into one, None into the
-        official initialisation."""
-        if pretrained is not None:
-            if not isinstance(pretrained, str):
-                raise TypeError('pretrained must be a checkpoint path or URL '
-                                f'(a str) or None, got {pretrained!r}')
-            if init_cfg is not None:
-                raise ValueError('give pretrained weights either as '
-                                 '"pretrained" or in "init_cfg", not both')
-            return dict(type='Pretrained', checkpoint=pretrained)
-        if init_cfg is None:
-            # BaseModule keeps a deep copy.
-            return OFFICIAL_INIT_CFG
-        cfgs = init_cfg if isinstance(init_cfg, list) else [init_cfg]
-        if not all(isinstance(cfg, dict) and 'type' in cfg for cfg in cfgs):
-            raise TypeError('init_cfg must be None, a dict with a "type" or a '
-                            f'list of them, got {init_cfg!r}')
-        if isinstance(init_cfg, dict) and init_cfg['type'] == 'Pretrained':
-            if not isinstance(init_cfg.get('checkpoint'), str):
-                raise ValueError('init_cfg of type "Pretrained" needs a '
-                                 '"checkpoint" path or URL (a str), got '
-                                 f'{init_cfg!r}')
-            if not isinstance(init_cfg.get('keep_classifier_norm', False),
-                              bool):
-                raise TypeError('init_cfg\'s "keep_classifier_norm" must be '
-                                f'a bool, got {init_cfg!r}')
-        return init_cfg
-
     def _frozen_modules(self) -> List[nn.Module]:
         if self.frozen_stages < 0:
             return []
@@ -472,42 +378,6 @@ class PoolFormer(BaseModule):
         """The frozen stages' position embeddings."""
         embeds = map(self.position_embedding, range(self.frozen_stages))
         return [embed for embed in embeds if embed is not None]
-
-    def _freeze_stages(self) -> None:
-        for module in self._frozen_modules():
-            module.eval()
-            for param in module.parameters():
-                param.requires_grad = False
-        for param in self._frozen_parameters():
-            param.requires_grad = False
-
-    def train(self, mode: bool = True) -> 'PoolFormer':
-        """Sets the mode, keeping frozen stages (and BN with norm_eval) in
-        eval mode."""
-        if mode and self.fused:
-            raise RuntimeError('a fused PoolFormer is for inference only: '
-                               'build a new one to train')
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            for module in self.modules():
-                if isinstance(module, _BatchNorm):
-                    module.eval()
-        return self
-
-    def init_weights(self) -> None:
-        """Loads a pretrained checkpoint of any supported layout, or
-        initialises as ``init_cfg`` says."""
-        if isinstance(self.init_cfg, dict) and \
-                self.init_cfg.get('type') == 'Pretrained':
-            load_pretrained_backbone(
-                self, self.init_cfg['checkpoint'],
-                prefix=self.init_cfg.get('prefix'),
-                keep_classifier_norm=self.init_cfg.get(
-                    'keep_classifier_norm', False))
-            self._is_init = True
-        else:
-            super().init_weights()
 
     @torch.no_grad()
     def fuse(self) -> 'PoolFormer':

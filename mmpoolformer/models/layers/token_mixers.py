@@ -110,7 +110,9 @@ TOKEN_MIXER_ALIASES = {
 }
 
 
-def build_token_mixer(cfg: Union[str, dict], **context) -> nn.Module:
+def build_token_mixer(cfg: Union[str, dict],
+                      aliases: dict = TOKEN_MIXER_ALIASES,
+                      **context) -> nn.Module:
     """Builds a token mixer registered in our scope.
 
     Each entry of ``context`` (the stage's ``dim``, ``num_tokens``, the
@@ -120,17 +122,19 @@ def build_token_mixer(cfg: Union[str, dict], **context) -> nn.Module:
     Args:
         cfg (str | dict): E.g. ``dict(type='Pooling', pool_size=3)``,
             ``dict(type='Attention', head_dim=32)`` or a short name of
-            :data:`TOKEN_MIXER_ALIASES`.
+            ``aliases``.
+        aliases (dict): Short names to mixer configs. Defaults to
+            :data:`TOKEN_MIXER_ALIASES`, the (N, C, H, W) mixers.
         **context: Keyword arguments for the mixers that take them.
     """
-    cfg = resolve_alias(cfg, TOKEN_MIXER_ALIASES, 'token mixer')
+    cfg = resolve_alias(cfg, aliases, 'token mixer')
     mixer_type = cfg.pop('type')
     mixer_cls = MODELS.get(mixer_type)
     if mixer_cls is None:
         raise ValueError(f'unknown token mixer type {mixer_type!r}: '
                          f'registered in mmpoolformer are '
-                         f'{sorted(TOKEN_MIXER_ALIASES)} as '
-                         f'{[a["type"] for a in TOKEN_MIXER_ALIASES.values()]}')
+                         f'{sorted(aliases)} as '
+                         f'{[a["type"] for a in aliases.values()]}')
     takes = inspect.signature(mixer_cls).parameters
     for name, value in context.items():
         if name in takes:

@@ -1,0 +1,8 @@
+# ConvFormer-M36 on ImageNet-1k, the official recipe (drop path 0.4, head
+# dropout 0). Paper: top-1 84.5, 57M params, 12.8G MACs at 224x224.
+# Official weights (tools/test.py evaluates them as they are):
+# https://huggingface.co/sail/dl/resolve/main/convformer/convformer_m36.pth
+_base_ = './convformer_s18_in1k.py'
+
+model = dict(
+    backbone=dict(arch='m36', drop_path_rate=0.4), head=dict(in_channels=576))

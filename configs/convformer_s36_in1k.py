@@ -1,0 +1,7 @@
+# ConvFormer-S36 on ImageNet-1k, the official recipe (drop path 0.3, head
+# dropout 0). Paper: top-1 84.1, 40M params, 7.6G MACs at 224x224.
+# Official weights (tools/test.py evaluates them as they are):
+# https://huggingface.co/sail/dl/resolve/main/convformer/convformer_s36.pth
+_base_ = './convformer_s18_in1k.py'
+
+model = dict(backbone=dict(arch='s36', drop_path_rate=0.3))

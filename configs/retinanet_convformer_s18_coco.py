@@ -1,0 +1,12 @@
+# RetinaNet + FPN with a ConvFormer-S18 backbone (MetaFormer Baselines) on
+# COCO, 1x schedule, PoolFormer's detection recipe. Neither the authors nor
+# OpenMMLab report a number for it. Drop path 0.1, as the CAFormer-S18
+# config it inherits (see mask_rcnn_caformer_s18_coco.py for the choice).
+_base_ = './retinanet_caformer_s18_coco.py'
+
+model = dict(
+    backbone=dict(
+        type='mmpoolformer.ConvFormer',
+        init_cfg=dict(
+            checkpoint='https://huggingface.co/sail/dl/resolve/main/'
+            'convformer/convformer_s18.pth')))
