@@ -1,6 +1,7 @@
 """Shared fixtures: reference PoolFormers with random, non-trivial weights;
 the Hypothesis profiles of the property-based tests."""
 import os
+import shutil
 
 import pytest
 import torch
@@ -14,6 +15,19 @@ settings.register_profile(
     'ci', derandomize=True, database=None, deadline=None, print_blob=True)
 settings.register_profile('dev', deadline=None, print_blob=True)
 settings.load_profile('ci' if os.environ.get('CI') else 'dev')
+
+
+@pytest.fixture(scope='module')
+def module_tmp_path(request, tmp_path_factory):
+    """A folder for the fixtures one test module shares. Like a passing
+    test's ``tmp_path`` (pytest.ini), it goes when the module ends, unless
+    a test failed meanwhile: a full run would otherwise hold gigabytes."""
+    failed = request.session.testsfailed
+    path = tmp_path_factory.mktemp(request.module.__name__)
+    yield path
+    if request.session.testsfailed == failed:
+        shutil.rmtree(path, ignore_errors=True)
+
 
 ARCHS = ('s12', 's24', 's36', 'm36', 'm48')
 

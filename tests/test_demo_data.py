@@ -40,8 +40,8 @@ def file_hashes(root):
 
 
 @pytest.fixture(scope='module')
-def dataset(tmp_path_factory):
-    out_dir = tmp_path_factory.mktemp('demo')
+def dataset(module_tmp_path):
+    out_dir = module_tmp_path
     summary = generate(out_dir)
     return out_dir, summary
 

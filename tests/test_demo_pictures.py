@@ -40,9 +40,9 @@ TRUE_BGR, PREDICTED_BGR = TRUE_COLOUR[::-1], PREDICTED_COLOUR[::-1]
 
 
 @pytest.fixture(scope='module')
-def demo(tmp_path_factory):
+def demo(module_tmp_path):
     """The folder that the shrunk run_demo.sh ran in, and its result."""
-    root = tmp_path_factory.mktemp('demo_pictures')
+    root = module_tmp_path
     for name in ('tools', 'configs'):
         (root / name).symlink_to(osp.join(ROOT, name))
     result = run_command(

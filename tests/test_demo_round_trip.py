@@ -50,9 +50,9 @@ KEEP_ALL_DETECTIONS = {
 
 
 @pytest.fixture(scope='module')
-def run_dir(tmp_path_factory):
+def run_dir(module_tmp_path):
     """A directory holding a tiny ``data/demo``, the configs' data root."""
-    return make_demo_data(tmp_path_factory.mktemp('demo_round_trip'))
+    return make_demo_data(module_tmp_path)
 
 
 def run(script, *args, cwd):

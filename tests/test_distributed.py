@@ -78,9 +78,9 @@ CPU_ONLY = dict(CUDA_VISIBLE_DEVICES='')
 
 
 @pytest.fixture(scope='module')
-def trained(tmp_path_factory):
+def trained(module_tmp_path):
     """(run dir, checkpoint) of a two-iteration demo RetinaNet."""
-    run_dir = make_demo_data(tmp_path_factory.mktemp('distributed'))
+    run_dir = make_demo_data(module_tmp_path)
     work_dir = run_dir / 'work_dir'
     assert_ok(
         run('train.py', RETINANET, '--work-dir', work_dir, '--cfg-options',

@@ -172,10 +172,10 @@ def prediction_size(output):
 
 
 @pytest.fixture(scope='module')
-def demo_data(tmp_path_factory):
+def demo_data(module_tmp_path):
     """A tiny demo dataset (one training and one validation image per
     task) to copy for each kind."""
-    return make_demo_data(tmp_path_factory.mktemp('demo'), num_train=1,
+    return make_demo_data(module_tmp_path, num_train=1,
                           num_val=1)
 
 

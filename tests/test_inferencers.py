@@ -71,10 +71,10 @@ def no_denormals():
 
 
 @pytest.fixture(scope='module')
-def run_dir(tmp_path_factory):
+def run_dir(module_tmp_path):
     """A tiny ``data/demo`` (two validation images) to train in."""
     return make_demo_data(
-        tmp_path_factory.mktemp('inferencers'), num_train=4, num_val=2)
+        module_tmp_path, num_train=4, num_val=2)
 
 
 @pytest.fixture(scope='module')

@@ -90,6 +90,7 @@ def test_same_features_as_timm_from_both_layouts(family, arch, tmp_path):
         path = tmp_path / f'{layout}.pth'
         torch.save(state, path)
         backbone = load_backbone(family, arch, path).double()
+        path.unlink()  # the largest is 1.6 GB in float64
         # Every tensor of the backbone comes from the checkpoint: the
         # classifier's final norm goes to the last output norm, the others
         # are the only ones left at their initial values.

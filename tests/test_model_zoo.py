@@ -230,10 +230,10 @@ def test_detector_parameters_and_schedule_are_the_configs(zoo, name):
 
 
 @pytest.fixture(scope='module')
-def installed(tmp_path_factory):
+def installed(module_tmp_path):
     """A regular install of this checkout (its git files, as committed or
     not) in a temporary folder, as ``pip install .`` makes it."""
-    target = install_copy(tmp_path_factory.mktemp('mim_install'))
+    target = install_copy(module_tmp_path)
     shipped = target / 'mmpoolformer' / '.mim'
     for item in ('model-index.yml', 'configs', 'tools', 'demo'):
         assert (shipped / item).exists(), item

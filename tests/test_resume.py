@@ -27,8 +27,8 @@ OPTIONS = [
 
 
 @pytest.fixture(scope='module')
-def run_dir(tmp_path_factory):
-    return make_demo_data(tmp_path_factory.mktemp('resume'))
+def run_dir(module_tmp_path):
+    return make_demo_data(module_tmp_path)
 
 
 def train(run_dir, work_dir, *args):

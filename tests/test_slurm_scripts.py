@@ -29,10 +29,10 @@ DEFAULTS = dict(GPUS='', GPUS_PER_NODE='', CPUS_PER_TASK='', SRUN_ARGS='')
 
 
 @pytest.fixture(scope='module')
-def workspace(tmp_path_factory):
+def workspace(module_tmp_path):
     """The demo data (where the demo config looks for it when run here), an
     empty checkpoint and a folder holding the stand-in srun."""
-    root = make_demo_data(tmp_path_factory.mktemp('slurm'), num_train=1,
+    root = make_demo_data(module_tmp_path, num_train=1,
                           num_val=1)
     torch.save({'state_dict': {}}, root / 'model.pth')
     (root / 'bin').mkdir()

@@ -64,10 +64,10 @@ class FigureCanvas(FigureCanvasAgg):
 
 
 @pytest.fixture(scope='module')
-def workspace(tmp_path_factory):
+def workspace(module_tmp_path):
     """The demo data, 64 px, where the demo configs look for it when they
     run here, and a checkpoint without weights for runs that end early."""
-    root = make_demo_data(tmp_path_factory.mktemp('test_tool'), num_train=1,
+    root = make_demo_data(module_tmp_path, num_train=1,
                           num_val=NUM_IMAGES, img_size=64)
     torch.save({'state_dict': {}}, root / 'empty.pth')
     return root

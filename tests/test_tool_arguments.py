@@ -55,10 +55,10 @@ BAD_CHECKPOINTS = ('missing.pth', 'garbage.pth', 'empty.pth', 'folder.pth')
 
 
 @pytest.fixture(scope='module')
-def workspace(tmp_path_factory):
+def workspace(module_tmp_path):
     """A folder with the demo data (where the demo configs look for it),
     the bad configs, the bad checkpoints and a good checkpoint."""
-    root = make_demo_data(tmp_path_factory.mktemp('tool_arguments'),
+    root = make_demo_data(module_tmp_path,
                           num_train=2, num_val=1)
     for name, content in BAD_CONFIGS.items():
         if content is not None:

@@ -100,11 +100,12 @@ def build(config):
 
 
 @pytest.fixture(scope='module')
-def coco(tmp_path_factory):
+def coco(module_tmp_path):
     """Two 64x96 images with two boxes each, in COCO's format, with COCO's
     80 categories."""
     from mmdet.datasets import CocoDataset
-    root = tmp_path_factory.mktemp('coco')
+    root = module_tmp_path / 'coco'
+    root.mkdir()
     (root / 'images').mkdir()
     rng = np.random.default_rng(0)
     images, annotations = [], []
@@ -146,9 +147,9 @@ def tiny_config(coco):
 
 
 @pytest.fixture(scope='module')
-def trained(tiny_config, tmp_path_factory):
+def trained(tiny_config, module_tmp_path):
     """The checkpoint tools/train.py saves after one epoch."""
-    work_dir = tmp_path_factory.mktemp('work_dir')
+    work_dir = module_tmp_path / 'work_dir'
     assert_ok(run('train.py', tiny_config, '--work-dir', work_dir))
     checkpoint = work_dir / 'epoch_1.pth'
     assert checkpoint.is_file()
