@@ -1,4 +1,5 @@
-"""Tests of the synthetic demo dataset written by tools/make_demo_data.py."""
+"""Tests of the synthetic demo dataset (mmpoolformer.datasets.demo_shapes,
+which tools/demo_shapes.py writes)."""
 import hashlib
 import json
 import os
@@ -9,17 +10,16 @@ import numpy as np
 import pytest
 from pycocotools.coco import COCO
 
-from tool_runs import load_demo_data_generator
+from tool_runs import assert_clean_error, run
+
+from mmpoolformer.datasets import demo_shapes
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 NUM_TRAIN, NUM_VAL, IMG_SIZE = 12, 6, 96
 
 
-make_demo_data = load_demo_data_generator()
-
-
 def generate(out_dir, seed=0, num_train=NUM_TRAIN):
-    return make_demo_data.generate(
+    return demo_shapes.generate(
         str(out_dir),
         num_train=num_train,
         num_val=NUM_VAL,
@@ -69,7 +69,7 @@ def test_layout_and_summary(dataset):
         assert images == sorted(os.listdir(out_dir / 'ann_dir' / split))
         cls_counts = [
             len(os.listdir(out_dir / 'cls' / split / name))
-            for name in make_demo_data.CLASSES
+            for name in demo_shapes.CLASSES
         ]
         assert sum(cls_counts) == num
         assert max(cls_counts) - min(cls_counts) <= 1
@@ -80,7 +80,7 @@ def test_coco_annotations_are_consistent(dataset, split):
     out_dir, summary = dataset
     coco = COCO(str(out_dir / 'annotations' / f'instances_{split}.json'))
     names = [cat['name'] for cat in coco.loadCats(coco.getCatIds())]
-    assert names == list(make_demo_data.CLASSES)
+    assert names == list(demo_shapes.CLASSES)
     assert len(coco.getAnnIds()) == summary[split]['instances']
     for img_id in coco.getImgIds():
         info = coco.loadImgs(img_id)[0]
@@ -120,7 +120,7 @@ def test_label_maps_are_the_union_of_instance_masks(dataset, split):
             expected[mask] = ann['category_id']
         assert label_map.dtype == np.uint8
         assert set(np.unique(label_map)) <= set(
-            range(len(make_demo_data.CLASSES) + 1))
+            range(len(demo_shapes.CLASSES) + 1))
         np.testing.assert_array_equal(label_map, expected)
 
 
@@ -137,4 +137,8 @@ def test_refuses_to_overwrite_a_foreign_directory(tmp_path):
     (tmp_path / 'notes.txt').write_text('not demo data')
     with pytest.raises(FileExistsError):
         generate(tmp_path)
+    assert os.listdir(tmp_path) == ['notes.txt']
+    # The tool says so in one line.
+    assert_clean_error(
+        run('make_demo_data.py', '--out', tmp_path), 'holds no demo_data.json')
     assert os.listdir(tmp_path) == ['notes.txt']

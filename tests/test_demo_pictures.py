@@ -18,8 +18,9 @@ import pytest
 import torch
 
 from tool_runs import (ROOT, assert_clean_error, assert_ok,
-                       load_demo_data_generator, run, run_command)
+                       run, run_command)
 
+from mmpoolformer.datasets import demo_shapes
 from mmpoolformer.visualization import (GridLayout, draw_training_curve,
                                         latest_scalars_file)
 from mmpoolformer.visualization.overview import (PREDICTED_COLOUR,
@@ -210,7 +211,7 @@ def test_make_demo_data_shows_progress_on_stderr_only(tmp_path):
         assert result.stderr.count(f'] {count}/{count},') >= 2
     assert [line.split(':')[0] for line in result.stdout.splitlines()
             ] == ['train', 'val', 'COCO annotations']
-    load_demo_data_generator().generate(
+    demo_shapes.generate(
         str(tmp_path / 'module'), num_train=3, num_val=2, img_size=48)
     tool, module = (file_hashes(tmp_path / name)
                     for name in ('tool', 'module'))

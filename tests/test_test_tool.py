@@ -291,3 +291,14 @@ def test_show_without_a_display(workspace, tmp_path):
                  cwd=workspace, MPLBACKEND='Agg')
     assert_clean_error(result, '--show needs a display', '--show-dir')
     assert not (tmp_path / 'work_dir').exists()
+
+
+def test_loading_in_the_main_process(workspace, tmp_path):
+    """``test_dataloader.num_workers=0`` alone runs: the config's persistent
+    workers, which PyTorch's DataLoader refuses without workers, go too."""
+    checkpoint = random_checkpoint(CONFIGS['mmseg'], tmp_path / 'model.pth')
+    result = run('test.py', CONFIGS['mmseg'], checkpoint, '--work-dir',
+                 tmp_path / 'work_dir', '--cfg-options',
+                 'test_dataloader.num_workers=0', cwd=workspace)
+    assert_ok(result)
+    assert 'mIoU' in result.stdout

@@ -77,20 +77,11 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def load_demo_data_generator():
-    """tools/make_demo_data.py as a module."""
-    import importlib.util
-    path = osp.join(TOOLS, 'make_demo_data.py')
-    spec = importlib.util.spec_from_file_location('make_demo_data', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def make_demo_data(root, num_train=8, num_val=4, img_size=128):
     """A tiny demo dataset in ``root/data/demo``, where the demo configs
     look for it when they run in ``root``."""
-    load_demo_data_generator().generate(
+    from mmpoolformer.datasets.demo_shapes import generate
+    generate(
         osp.join(str(root), 'data', 'demo'),
         num_train=num_train,
         num_val=num_val,

@@ -150,7 +150,19 @@ def load_config(path, cfg_options=None):
             for key, value in cfg_options.items():
                 _check_option(tree, key, value)
         cfg.merge_from_dict(cfg_options)
+        _no_persistent_workers_without_workers(cfg)
     return cfg
+
+
+def _no_persistent_workers_without_workers(cfg):
+    """``--cfg-options test_dataloader.num_workers=0`` loads in the main
+    process; the config's ``persistent_workers=True`` would make PyTorch's
+    DataLoader refuse it (there is no worker to keep), so it goes too."""
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(name)
+        if (isinstance(loader, dict) and loader.get('num_workers') == 0
+                and loader.get('persistent_workers')):
+            loader['persistent_workers'] = False
 
 
 def _one_line(error):
