@@ -1,6 +1,5 @@
 """Tests of the synthetic demo dataset (mmpoolformer.datasets.demo_shapes,
 which tools/demo_shapes.py writes)."""
-import hashlib
 import json
 import os
 import os.path as osp
@@ -10,7 +9,7 @@ import numpy as np
 import pytest
 from pycocotools.coco import COCO
 
-from tool_runs import assert_clean_error, run
+from tool_runs import assert_clean_error, file_hashes, run
 
 from mmpoolformer.datasets import demo_shapes
 
@@ -25,18 +24,6 @@ def generate(out_dir, seed=0, num_train=NUM_TRAIN):
         num_val=NUM_VAL,
         img_size=IMG_SIZE,
         seed=seed)
-
-
-def file_hashes(root):
-    """Map every file under root (relative path) to its SHA-256."""
-    hashes = {}
-    for dirpath, _, filenames in os.walk(root):
-        for name in filenames:
-            path = osp.join(dirpath, name)
-            with open(path, 'rb') as f:
-                hashes[osp.relpath(path, root)] = hashlib.sha256(
-                    f.read()).hexdigest()
-    return hashes
 
 
 @pytest.fixture(scope='module')

@@ -6,9 +6,7 @@ One shrunk ``tools/run_demo.sh`` (a few images, two iterations, each
 logged, validated at the end) runs in a folder of its own, where links to
 tools/ and configs/ make it write its data/demo and work_dirs.
 """
-import hashlib
 import json
-import os
 import os.path as osp
 import pickle
 import re
@@ -17,7 +15,7 @@ import cv2
 import pytest
 import torch
 
-from tool_runs import (ROOT, assert_clean_error, assert_ok,
+from tool_runs import (ROOT, assert_clean_error, assert_ok, file_hashes,
                        run, run_command)
 
 from mmpoolformer.datasets import demo_shapes
@@ -186,17 +184,6 @@ def test_training_curve_has_a_point_per_logged_iteration(demo, tmp_path):
 def test_draw_tool_refuses_missing_predictions(tmp_path):
     result = run('draw_demo_results.py', CONFIG, tmp_path / 'none.pkl')
     assert_clean_error(result, 'predictions not found', 'none.pkl')
-
-
-def file_hashes(root):
-    hashes = {}
-    for folder, _, files in os.walk(root):
-        for name in files:
-            path = osp.join(folder, name)
-            with open(path, 'rb') as f:
-                hashes[osp.relpath(path, root)] = hashlib.sha256(
-                    f.read()).hexdigest()
-    return hashes
 
 
 def test_make_demo_data_shows_progress_on_stderr_only(tmp_path):

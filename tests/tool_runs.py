@@ -1,5 +1,6 @@
 """Running the repository's tools in a subprocess and checking how they
 end; shared by the test modules."""
+import hashlib
 import os
 import os.path as osp
 import re
@@ -75,6 +76,18 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
+
+
+def file_hashes(root):
+    """Map every file under root (relative path) to its SHA-256."""
+    hashes = {}
+    for dirpath, _, filenames in os.walk(root):
+        for name in filenames:
+            path = osp.join(dirpath, name)
+            with open(path, 'rb') as f:
+                hashes[osp.relpath(path, root)] = hashlib.sha256(
+                    f.read()).hexdigest()
+    return hashes
 
 
 def make_demo_data(root, num_train=8, num_val=4, img_size=128):
