@@ -2,7 +2,8 @@
 answers the script's pip and import calls (it "downloads" a tiny mmcv source
 tree and "compiles" it), so the script's own logic runs for real: path
 handling with a relative VENV from another folder, the build in the unpacked
-source folder, the wheel cache, progress lines and the failure line."""
+source folder, the wheel cache and its recipe key, progress lines and the
+failure line."""
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ INSTALL = ROOT / 'tools' / 'install' / 'install.sh'
 
 # Answers the calls install.sh makes of the venv's python, logging each one
 # with the folder it ran in. STANDIN_FAIL_BUILD=1 makes the mmcv build fail.
+# A "wheel" installs when it holds GOOD_WHEEL, and then mmcv.ops imports.
 STANDIN = textwrap.dedent('''\
     #!{python}
     import os, sys, tarfile, time, io
@@ -32,11 +34,17 @@ STANDIN = textwrap.dedent('''\
     elif args[:1] == ['-c']:
         code = args[1]
         if 'import mmcv, mmcv.ops' in code and 'assert' in code:
-            sys.exit(1)  # mmcv is not there yet: build it
+            # built and installed into this venv?
+            sys.exit(0 if Path(sys.argv[0] + '-mmcv').exists() else 1)
         if 'torch.version.cuda if' in code:
             print('2.14.1 cpu')
         elif 'print(' in code:
             print('versions')
+    elif pip == 'install' and args[-1].endswith('.whl'):
+        if Path(args[-1]).read_text() != 'GOOD_WHEEL':
+            print('zipfile.BadZipFile: File is not a zip file')
+            sys.exit(1)
+        Path(sys.argv[0] + '-mmcv').touch()
     elif pip == 'download':
         folder = Path(args[args.index('-d') + 1])
         with tarfile.open(folder / 'mmcv-2.1.0.tar.gz', 'w:gz') as tar:
@@ -58,11 +66,12 @@ STANDIN = textwrap.dedent('''\
             sys.exit(1)
         out = Path(args[args.index('-w') + 1])
         out.mkdir(parents=True, exist_ok=True)
-        (out / 'mmcv-2.1.0-cp311-cp311-linux_x86_64.whl').touch()
+        (out / 'mmcv-2.1.0-cp311-cp311-linux_x86_64.whl').write_text(
+            'GOOD_WHEEL')
     ''')
 
 
-def run_install(tmp_path, venv_arg, **env):
+def run_install(tmp_path, venv_arg, install=INSTALL, **env):
     standin = tmp_path / 'python3-standin'
     standin.write_text(STANDIN.format(python=sys.executable))
     standin.chmod(0o755)
@@ -75,7 +84,7 @@ def run_install(tmp_path, venv_arg, **env):
         MMPOOLFORMER_CACHE=str(tmp_path / 'cache'),
         MMPOOLFORMER_PROGRESS_SECONDS='1',
         **env)
-    result = subprocess.run(['bash', str(INSTALL), venv_arg],
+    result = subprocess.run(['bash', str(install), venv_arg],
                             cwd=elsewhere,
                             env=environ,
                             capture_output=True,
@@ -93,14 +102,21 @@ def test_a_relative_venv_from_another_folder_builds_mmcv_and_installs(
     assert (venv / '.mmpoolformer-installed').is_file()
     assert f'[install] virtual environment: {venv}\n' in result.stdout
     # The wheel was built inside the unpacked source, by the venv's python,
-    # and went into the cache, keyed by torch and the (absent) CUDA.
+    # and went into the cache, in a folder named by its recipe's key, with
+    # the recipe beside it.
     builds = [c for c in calls if 'check wheel ' in c]
     assert len(builds) == 1 and builds[0].split(' | ')[0].endswith(
         'mmcv-2.1.0')
-    wheels = list((tmp_path / 'cache' / 'wheels' /
-                   'mmcv-2.1.0-torch2.14.1-cpu').glob('*.whl'))
+    wheels = list((tmp_path / 'cache' / 'wheels').glob('*/*.whl'))
     assert len(wheels) == 1
-    assert any(f'install --no-deps {wheels[0]}' in c for c in calls)
+    assert wheels[0].parent.name.startswith('mmcv-2.1.0-cpu-')
+    assert any(f'install -q --no-deps --force-reinstall {wheels[0]}' in c
+               for c in calls)
+    recipe = (wheels[0].parent / 'recipe.txt').read_text()
+    assert "sed -i 's/-std=c++17/-std=c++20/g'" in recipe
+    assert 'MMCV_WITH_OPS=1' in recipe
+    assert 'torch 2.14.1, cpu, FORCE_CUDA=0' in recipe
+    assert 'torch==2.14.1' in recipe and 'compiler: ' in recipe
     # Progress while compiling: the time and the files compiled.
     assert '[install] compiling mmcv: 0 min ' in result.stdout
     assert '1 of 2 source files compiled' in result.stdout
@@ -114,6 +130,93 @@ def test_a_second_install_takes_the_cached_wheel(tmp_path):
     assert second.returncode == 0, second.stderr
     assert 'using the cached wheel' in second.stdout
     assert sum('check wheel ' in c for c in calls) == 1  # the first build only
+
+
+def cached_wheels(tmp_path):
+    return sorted((tmp_path / 'cache' / 'wheels').glob('*/*.whl'))
+
+
+def copy_of_the_install_script(tmp_path, edit=lambda text: text):
+    """A repository of install.sh and requirements/ only, with ``edit``
+    applied to the script's text, for a recipe that differs from ours."""
+    root = tmp_path / 'copy'
+    (root / 'tools' / 'install').mkdir(parents=True, exist_ok=True)
+    (root / 'tools' / 'install' / 'install.sh').write_text(
+        edit(INSTALL.read_text()))
+    (root / 'requirements').mkdir(exist_ok=True)
+    for name in ('build.txt', 'all.txt'):
+        (root / 'requirements' / name).write_text(
+            (ROOT / 'requirements' / name).read_text())
+    return root / 'tools' / 'install' / 'install.sh'
+
+
+def test_a_changed_recipe_line_builds_again(tmp_path):
+    first, _ = run_install(tmp_path, 'venv-a')
+    assert first.returncode == 0, first.stderr
+    # One flag more in the build command: another key, a cold build.
+    script = copy_of_the_install_script(
+        tmp_path, lambda text: text.replace('MMCV_WITH_OPS=1 ',
+                                            'MMCV_WITH_OPS=1 EXTRA=1 '))
+    second, calls = run_install(tmp_path, 'venv-b', install=script)
+    assert second.returncode == 0, second.stderr
+    assert 'no cached wheel for recipe key' in second.stdout
+    assert sum('check wheel ' in c for c in calls) == 2
+    assert len(cached_wheels(tmp_path)) == 2
+    # A comment or a progress message is no part of the recipe: same key.
+    script = copy_of_the_install_script(
+        tmp_path, lambda text: text.replace(
+            "'[install] compiled mmcv in", "'[install] mmcv compiled in"
+        ).replace('# The mmcv build recipe.', '# The recipe.'))
+    third, calls = run_install(tmp_path, 'venv-c', install=script)
+    assert 'using the cached wheel' in third.stdout
+    assert sum('check wheel ' in c for c in calls) == 2
+
+
+def test_another_compiler_or_pin_builds_again(tmp_path):
+    compiler = tmp_path / 'c++'
+    compiler.write_text('#!/bin/sh\necho "g++ (Debian 12.2.0) 12.2.0"\n')
+    compiler.chmod(0o755)
+    first, _ = run_install(tmp_path, 'venv-a', CXX=str(compiler))
+    assert first.returncode == 0, first.stderr
+    compiler.write_text('#!/bin/sh\necho "g++ (Debian 14.2.0) 14.2.0"\n')
+    second, _ = run_install(tmp_path, 'venv-b', CXX=str(compiler))
+    assert 'no cached wheel for recipe key' in second.stdout
+    script = copy_of_the_install_script(tmp_path)
+    build_txt = script.parents[2] / 'requirements' / 'build.txt'
+    build_txt.write_text(build_txt.read_text().replace(
+        'ninja', 'ninja>=1.11'))
+    third, _ = run_install(tmp_path, 'venv-c', install=script,
+                           CXX=str(compiler))
+    assert 'no cached wheel for recipe key' in third.stdout
+    assert len(cached_wheels(tmp_path)) == 3
+
+
+def test_a_truncated_cached_wheel_is_built_again_with_one_line(tmp_path):
+    first, _ = run_install(tmp_path, 'venv-a')
+    assert first.returncode == 0, first.stderr
+    wheel, = cached_wheels(tmp_path)
+    wheel.write_text('GOOD_WH')  # cut short
+    second, calls = run_install(tmp_path, 'venv-b')
+    assert second.returncode == 0, second.stdout + second.stderr
+    rebuilt = [line for line in second.stdout.splitlines()
+               if 'does not install or import: building it again' in line]
+    assert len(rebuilt) == 1
+    assert sum('check wheel ' in c for c in calls) == 2
+    assert cached_wheels(tmp_path)[0].read_text() == 'GOOD_WHEEL'
+    assert (tmp_path / 'elsewhere' / 'venv-b' /
+            '.mmpoolformer-installed').is_file()
+
+
+def test_a_build_cut_off_before_its_recipe_was_written_is_not_used(
+        tmp_path):
+    first, _ = run_install(tmp_path, 'venv-a')
+    assert first.returncode == 0, first.stderr
+    wheel, = cached_wheels(tmp_path)
+    (wheel.parent / 'recipe.txt').unlink()
+    second, calls = run_install(tmp_path, 'venv-b')
+    assert second.returncode == 0, second.stderr
+    assert 'no cached wheel for recipe key' in second.stdout
+    assert sum('check wheel ' in c for c in calls) == 2
 
 
 def test_a_failed_build_ends_with_one_line_naming_the_step_and_the_retry(

@@ -5,7 +5,8 @@
 # The versions come from requirements/build.txt and requirements/all.txt.
 # Every step is idempotent: run it again after a failure and it continues where it stopped.
 # Environment: PYTHON (the interpreter that creates the venv, default python3), MMPOOLFORMER_CACHE (where built mmcv
-# wheels are kept, default ~/.cache/mmpoolformer), MAX_JOBS (parallel compiler jobs, default: all cores),
+# wheels are kept, default ~/.cache/mmpoolformer), FORCE_CUDA (1: build mmcv's CUDA ops, 0: not; default: 1 where torch
+# sees a GPU and nvcc is found), MAX_JOBS (parallel compiler jobs, default: all cores),
 # MMPOOLFORMER_PROGRESS_SECONDS (how often the mmcv build reports progress, default 60).
 set -euo pipefail
 
@@ -64,15 +65,42 @@ compile_progress() {
     fi
 }
 
-# Compiles the unpacked mmcv source in $1 into a wheel in $2, printing the elapsed time and the files compiled
-# once a minute (pip would print only "still running..."); the compiler's own output goes to $3, and its end is
-# shown on failure.
-compile_mmcv() {
-    local src="$1" out="$2" log="$3" force_cuda=0 pid
-    [ "$CUDA_TAG" != cpu ] && force_cuda=1
+# The mmcv build recipe. The text of these two functions is part of the cached wheel's key (mmcv_recipe_key), so
+# any change to them builds mmcv again.
+# Downloads the mmcv source distribution into $1 and unpacks and patches it there, in $1/mmcv-$MMCV_VERSION.
+mmcv_source() {
+    "${PIP[@]}" download -q --no-deps --no-binary :all: --no-build-isolation "mmcv==$MMCV_VERSION" -d "$1" &&
+        tar -xzf "$1/mmcv-$MMCV_VERSION.tar.gz" -C "$1" &&
+        # torch >= 2.13 headers require C++20; mmcv 2.1.0 hard-codes C++17.
+        sed -i 's/-std=c++17/-std=c++20/g' "$1/mmcv-$MMCV_VERSION/setup.py"
+}
+# Compiles the unpacked source in $1 into a wheel in $2, with mmcv's CPU ops, and its CUDA ops when FORCE_CUDA=1.
+mmcv_wheel() {
     # The venv's bin first, so that torch finds the ninja installed above and compiles in parallel.
-    (cd "$src" && PATH="$VENV/bin:$PATH" MMCV_WITH_OPS=1 FORCE_CUDA=$force_cuda MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
-        "${PIP[@]}" wheel -v --no-deps --no-build-isolation -w "$out" .) >"$log" 2>&1 &
+    cd "$1" && PATH="$VENV/bin:$PATH" MMCV_WITH_OPS=1 FORCE_CUDA="$FORCE_CUDA" MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
+        "${PIP[@]}" wheel -v --no-deps --no-build-isolation -w "$2" .
+}
+
+# What shaped a wheel built by the recipe, one line each: the recipe, the pins, torch, CUDA, the compiler, Python.
+mmcv_recipe() {
+    declare -f mmcv_source mmcv_wheel
+    cat "$ROOT/requirements/build.txt"
+    echo "torch $TORCH_VERSION, $CUDA_TAG, FORCE_CUDA=$FORCE_CUDA"
+    echo "compiler: $("${CXX:-c++}" --version 2>&1 | head -n 1)"
+    echo "python: $("$PY" -c 'import sys; print(sys.implementation.cache_tag)')"
+}
+
+# Builds the wheel into $1 (replacing what is there), printing the elapsed time and the files compiled once a
+# minute (pip would print only "still running..."); the compiler's own output goes to $CACHE_DIR/mmcv-build.log,
+# and its end is shown on failure.
+build_mmcv() {
+    local wheel_dir="$1" log="$CACHE_DIR/mmcv-build.log" build_dir pid
+    build_dir="$(mktemp -d)"
+    BUILD_DIRS+=("$build_dir")
+    mkdir -p "$CACHE_DIR/wheels"
+    mmcv_source "$build_dir" || fail "downloading and unpacking the mmcv $MMCV_VERSION source distribution"
+    rm -rf "$wheel_dir" "$wheel_dir.partial"
+    (mmcv_wheel "$build_dir/mmcv-$MMCV_VERSION" "$wheel_dir.partial") >"$log" 2>&1 &
     pid=$!
     local start=$SECONDS every="${MMPOOLFORMER_PROGRESS_SECONDS:-60}" elapsed
     local next=$every
@@ -81,16 +109,29 @@ compile_mmcv() {
         elapsed=$((SECONDS - start))
         if [ "$elapsed" -ge "$next" ]; then
             printf '[install] compiling mmcv: %d min %02d s, %s\n' $((elapsed / 60)) $((elapsed % 60)) \
-                "$(compile_progress "$src" "$log")"
+                "$(compile_progress "$build_dir/mmcv-$MMCV_VERSION" "$log")"
             next=$((next + every))
         fi
     done
     if ! wait "$pid"; then
         tail -n 40 "$log" >&2
         echo "[install] the whole compiler output: $log" >&2
-        return 1
+        rm -rf "$wheel_dir.partial"
+        fail "building mmcv $MMCV_VERSION (a C++20 compiler is needed, e.g. g++ >= 10; the compiler's messages are above)"
     fi
     printf '[install] compiled mmcv in %d min %d s\n' $(((SECONDS - start) / 60)) $(((SECONDS - start) % 60))
+    # The recipe goes in last: a folder without it is a build that did not finish.
+    mv "$wheel_dir.partial" "$wheel_dir" && mmcv_recipe >"$wheel_dir/recipe.txt"
+}
+
+BUILD_DIRS=()
+trap 'rm -rf "${BUILD_DIRS[@]}"' EXIT
+
+# Installs the wheel in $1; fails (status 1) if it does not install or its ops do not import.
+install_mmcv_wheel() {
+    "${PIP[@]}" install -q --no-deps --force-reinstall "$1"/mmcv-*.whl &&
+        "${PIP[@]}" install -q addict packaging Pillow pyyaml yapf opencv-python &&
+        "$PY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '$MMCV_VERSION'"
 }
 
 MMENGINE_PIN="$(pin mmengine "$ROOT/requirements/all.txt")"
@@ -101,31 +142,31 @@ step "mmcv $MMCV_VERSION with ops"
 if "$PY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '$MMCV_VERSION'" 2>/dev/null; then
     echo "mmcv $MMCV_VERSION with ops is already installed"
 else
-    # CUDA ops when this torch can use a GPU, CPU ops otherwise; the cached wheel is keyed by both.
     read -r TORCH_VERSION CUDA_TAG <<<"$("$PY" -c '
 import torch
 cuda = torch.version.cuda if torch.cuda.is_available() else None
 print(torch.__version__.replace("+", "_"), ("cu" + cuda.replace(".", "")) if cuda else "cpu")')"
-    WHEEL_DIR="$CACHE_DIR/wheels/mmcv-$MMCV_VERSION-torch$TORCH_VERSION-$CUDA_TAG"
-    if ! ls "$WHEEL_DIR"/mmcv-*.whl >/dev/null 2>&1; then
-        echo "no cached wheel in $WHEEL_DIR: building mmcv from source (10-20 minutes on 2 cores)"
-        BUILD_DIR="$(mktemp -d)"
-        trap 'rm -rf "$BUILD_DIR"' EXIT
-        "${PIP[@]}" download -q --no-deps --no-binary :all: --no-build-isolation "mmcv==$MMCV_VERSION" -d "$BUILD_DIR" \
-            || fail "downloading the mmcv $MMCV_VERSION source distribution"
-        tar -xzf "$BUILD_DIR/mmcv-$MMCV_VERSION.tar.gz" -C "$BUILD_DIR" || fail "unpacking the mmcv source distribution"
-        # torch >= 2.13 headers require C++20; mmcv 2.1.0 hard-codes C++17.
-        sed -i 's/-std=c++17/-std=c++20/g' "$BUILD_DIR/mmcv-$MMCV_VERSION/setup.py"
-        mkdir -p "$CACHE_DIR/wheels"
-        rm -rf "$WHEEL_DIR.partial"
-        compile_mmcv "$BUILD_DIR/mmcv-$MMCV_VERSION" "$WHEEL_DIR.partial" "$CACHE_DIR/mmcv-build.log" \
-            || { rm -rf "$WHEEL_DIR.partial"; fail "building mmcv $MMCV_VERSION (a C++20 compiler is needed, e.g. g++ >= 10; the compiler's messages are above)"; }
-        mkdir -p "$WHEEL_DIR" && mv "$WHEEL_DIR.partial"/mmcv-*.whl "$WHEEL_DIR"/ && rm -rf "$WHEEL_DIR.partial"
-    else
-        echo "using the cached wheel in $WHEEL_DIR"
+    # CUDA ops when this torch can use a GPU and nvcc is there to compile them; FORCE_CUDA=0 or 1 decides instead.
+    if [ -z "${FORCE_CUDA:-}" ]; then
+        FORCE_CUDA=0
+        [ "$CUDA_TAG" != cpu ] && command -v "${CUDA_HOME:+$CUDA_HOME/bin/}nvcc" >/dev/null && FORCE_CUDA=1
     fi
-    "${PIP[@]}" install --no-deps "$WHEEL_DIR"/mmcv-*.whl || fail "installing the mmcv wheel from $WHEEL_DIR"
-    "${PIP[@]}" install -q addict packaging Pillow pyyaml yapf opencv-python || fail "installing mmcv's runtime requirements"
+    # The cached wheel's folder is named by the hash of everything that shaped it (mmcv_recipe).
+    RECIPE_KEY="$(mmcv_recipe | sha256sum | cut -c 1-16)"
+    WHEEL_DIR="$CACHE_DIR/wheels/mmcv-$MMCV_VERSION-$CUDA_TAG-$RECIPE_KEY"
+    if [ -f "$WHEEL_DIR/recipe.txt" ] && ls "$WHEEL_DIR"/mmcv-*.whl >/dev/null 2>&1; then
+        echo "using the cached wheel in $WHEEL_DIR (recipe key $RECIPE_KEY)"
+        if ! install_mmcv_wheel "$WHEEL_DIR"; then
+            echo "[install] the cached wheel in $WHEEL_DIR does not install or import: building it again"
+            build_mmcv "$WHEEL_DIR"
+            install_mmcv_wheel "$WHEEL_DIR" || fail "installing the mmcv wheel built in $WHEEL_DIR"
+        fi
+    else
+        echo "no cached wheel for recipe key $RECIPE_KEY in $CACHE_DIR/wheels: building mmcv from source" \
+            "(20-36 minutes on 2 cores)"
+        build_mmcv "$WHEEL_DIR"
+        install_mmcv_wheel "$WHEEL_DIR" || fail "installing the mmcv wheel built in $WHEEL_DIR"
+    fi
 fi
 
 step "the OpenMMLab stack and test requirements (requirements/all.txt)"
