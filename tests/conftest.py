@@ -1,7 +1,9 @@
 """Shared fixtures: reference PoolFormers with random, non-trivial weights;
 the Hypothesis profiles of the property-based tests."""
 import os
+import os.path as osp
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import torch
@@ -27,6 +29,46 @@ def module_tmp_path(request, tmp_path_factory):
     yield path
     if request.session.testsfailed == failed:
         shutil.rmtree(path, ignore_errors=True)
+
+
+# The demo configs of every task, trained once a session (demo_trainings).
+DEMO_CONFIGS = ('retinanet_poolformer_s12_demo.py',
+                'retinanet_caformer_s18_demo.py',
+                'mask_rcnn_poolformer_s12_demo.py',
+                'fpn_poolformer_s12_demo.py', 'poolformer_s12_demo_cls.py')
+
+
+@pytest.fixture(scope='session')
+def demo_trainings(request, tmp_path_factory):
+    """Every demo config trained with ``tools/train.py`` for two iterations
+    (batch 2, validated at the end, every detection kept) on a tiny demo
+    dataset, side by side, once a session. Returns (run dir, {config name:
+    (checkpoint, the training's output)}); the configs find their data when
+    they run in the run dir. Shared: its users write only elsewhere."""
+    from tool_runs import (DEMO_DIR, KEEP_ALL_DETECTIONS, assert_ok,
+                           make_demo_data, run)
+    run_dir = make_demo_data(
+        tmp_path_factory.mktemp('demo_trainings'), num_train=4, num_val=2)
+
+    def train(name):
+        work_dir = run_dir / 'work_dirs' / osp.splitext(name)[0]
+        keep_all = [f'{key}={value}'
+                    for key, value in KEEP_ALL_DETECTIONS.get(name,
+                                                              {}).items()]
+        result = run('train.py', osp.join(DEMO_DIR, name), '--work-dir',
+                     work_dir, '--cfg-options', 'train_cfg.max_iters=2',
+                     'train_dataloader.batch_size=2', *keep_all, cwd=run_dir)
+        assert_ok(result)
+        checkpoint = (work_dir / 'last_checkpoint').read_text().strip()
+        assert osp.isfile(checkpoint)
+        return checkpoint, result.stdout + result.stderr
+
+    failed = request.session.testsfailed
+    with ThreadPoolExecutor(len(DEMO_CONFIGS)) as pool:
+        runs = dict(zip(DEMO_CONFIGS, pool.map(train, DEMO_CONFIGS)))
+    yield run_dir, runs
+    if request.session.testsfailed == failed:
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 ARCHS = ('s12', 's24', 's36', 'm36', 'm48')

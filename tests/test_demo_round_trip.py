@@ -2,7 +2,7 @@
 segmentation demo config.
 
 Each config is trained for two iterations with ``tools/train.py`` on a tiny
-copy of the demo dataset, its checkpoint is tested with ``tools/test.py``
+copy of the demo dataset (the session's ``demo_trainings``), its checkpoint is tested with ``tools/test.py``
 (``--show-dir`` and ``--out`` included), reloaded strictly into a freshly
 built model and run on one image with ``demo/image_demo.py``. Testing the
 checkpoint gives the metrics of training's own final validation, and the
@@ -22,10 +22,9 @@ from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 from mmengine.runner import Runner, load_checkpoint
 
-from tool_runs import final_metrics, make_demo_data
+from conftest import DEMO_CONFIGS
+from tool_runs import DEMO_DIR, KEEP_ALL_DETECTIONS, ROOT, final_metrics
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEMO_DIR = osp.join(ROOT, 'configs', 'demo')
 # Metric keys each demo's test must print.
 METRIC_KEYS = {
     'retinanet_poolformer_s12_demo.py': ['coco/bbox_mAP'],
@@ -33,28 +32,6 @@ METRIC_KEYS = {
     'mask_rcnn_poolformer_s12_demo.py': ['coco/bbox_mAP', 'coco/segm_mAP'],
     'fpn_poolformer_s12_demo.py': ['mIoU'],
 }
-SHRINK = ['train_cfg.max_iters=2', 'train_dataloader.batch_size=2']
-# After two iterations no detection scores above the usual threshold, and
-# mmdet's CocoMetric reports no metric at all for empty results.
-KEEP_ALL_DETECTIONS = {
-    'retinanet_poolformer_s12_demo.py': {
-        'model.test_cfg.score_thr': 0
-    },
-    'retinanet_caformer_s18_demo.py': {
-        'model.test_cfg.score_thr': 0
-    },
-    'mask_rcnn_poolformer_s12_demo.py': {
-        'model.test_cfg.rcnn.score_thr': 0
-    },
-}
-
-
-@pytest.fixture(scope='module')
-def run_dir(module_tmp_path):
-    """A directory holding a tiny ``data/demo``, the configs' data root."""
-    return make_demo_data(module_tmp_path)
-
-
 def run(script, *args, cwd):
     """Run a repository script with the test's Python; return its output."""
     env = dict(os.environ)
@@ -80,6 +57,7 @@ def test_every_detection_and_segmentation_demo_is_covered():
     }
     found = [name for name in configs if scopes[name] in ('mmdet', 'mmseg')]
     assert sorted(found) == sorted(METRIC_KEYS)
+    assert sorted(configs) == sorted(DEMO_CONFIGS)
 
 
 def assert_same_predictions(dumped, predicted):
@@ -107,23 +85,13 @@ def assert_same_predictions(dumped, predicted):
 
 
 @pytest.mark.parametrize('name', sorted(METRIC_KEYS))
-def test_train_test_reload(name, run_dir, monkeypatch):
+def test_train_test_reload(name, demo_trainings, tmp_path, monkeypatch):
     config = osp.join(DEMO_DIR, name)
-    work_dir = run_dir / 'work_dirs' / osp.splitext(name)[0]
+    run_dir, runs = demo_trainings
+    checkpoint, training = runs[name]
+    work_dir = tmp_path / 'work_dir'
     keep_all = KEEP_ALL_DETECTIONS.get(name, {})
     keep_all_args = [f'{key}={value}' for key, value in keep_all.items()]
-    training = run(
-        'tools/train.py',
-        config,
-        '--work-dir',
-        work_dir,
-        '--cfg-options',
-        *SHRINK,
-        *keep_all_args,
-        cwd=run_dir)
-    with open(work_dir / 'last_checkpoint') as f:
-        checkpoint = f.read().strip()
-    assert osp.isfile(checkpoint)
 
     show_dir = work_dir / 'pictures'
     dump = work_dir / 'predictions.pkl'
@@ -145,7 +113,8 @@ def test_train_test_reload(name, run_dir, monkeypatch):
         file for _, _, files in os.walk(show_dir) for file in files
         if file.endswith('.png')
     ]
-    assert len(pictures) == 4
+    num_val = len(os.listdir(run_dir / 'data' / 'demo' / 'images' / 'val'))
+    assert len(pictures) == num_val > 0
 
     cfg = Config.fromfile(config)
     cfg.merge_from_dict(keep_all)

@@ -5,6 +5,7 @@ with a message instead of leaving the others waiting.
 Every run here hides CUDA (``CUDA_VISIBLE_DEVICES=''``), so that a machine
 with GPUs checks the gloo processes of machines without them too.
 """
+import os.path as osp
 import re
 import time
 
@@ -14,10 +15,6 @@ from tool_runs import (ROOT, assert_ok, free_port, make_demo_data, run,
                        run_stopping_at)
 
 RETINANET = f'{ROOT}/configs/demo/retinanet_poolformer_s12_demo.py'
-SHORT = [
-    'train_cfg.max_iters=2', 'train_dataloader.batch_size=2',
-    'train_cfg.val_begin=100'
-]
 # After two iterations nothing scores above the usual threshold.
 KEEP_ALL_DETECTIONS = 'model.test_cfg.score_thr=0'
 # A custom hook that kills the second process after its first iteration.
@@ -78,14 +75,11 @@ CPU_ONLY = dict(CUDA_VISIBLE_DEVICES='')
 
 
 @pytest.fixture(scope='module')
-def trained(module_tmp_path):
-    """(run dir, checkpoint) of a two-iteration demo RetinaNet."""
-    run_dir = make_demo_data(module_tmp_path)
-    work_dir = run_dir / 'work_dir'
-    assert_ok(
-        run('train.py', RETINANET, '--work-dir', work_dir, '--cfg-options',
-            *SHORT, cwd=run_dir, **CPU_ONLY))
-    return run_dir, work_dir / 'iter_2.pth'
+def trained(demo_trainings):
+    """(run dir, checkpoint) of the session's two-iteration demo
+    RetinaNet."""
+    run_dir, runs = demo_trainings
+    return run_dir, runs[osp.basename(RETINANET)][0]
 
 
 def coco_metrics(output):
@@ -95,14 +89,14 @@ def coco_metrics(output):
     return dict(re.findall(r'(coco/\w+): (-?[\d.]+)', line))
 
 
-def test_two_processes_give_the_metric_of_one(trained):
+def test_two_processes_give_the_metric_of_one(trained, tmp_path):
     run_dir, checkpoint = trained
     one = run(
         'test.py',
         RETINANET,
         checkpoint,
         '--work-dir',
-        run_dir / 'one',
+        tmp_path / 'one',
         '--cfg-options',
         KEEP_ALL_DETECTIONS,
         cwd=run_dir,
@@ -114,7 +108,7 @@ def test_two_processes_give_the_metric_of_one(trained):
         checkpoint,
         2,
         '--work-dir',
-        run_dir / 'two',
+        tmp_path / 'two',
         '--cfg-options',
         KEEP_ALL_DETECTIONS,
         cwd=run_dir,

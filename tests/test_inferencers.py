@@ -3,8 +3,8 @@
 are, and ``demo/image_demo.py`` on top of them.
 
 The four demo configs (RetinaNet, Mask R-CNN, Semantic FPN, classifier) are
-trained once, for two iterations, with ``tools/train.py`` on a tiny demo
-dataset. Each Inferencer runs their checkpoints on one image, a list and a
+the session's ``demo_trainings``: two iterations of ``tools/train.py`` on a
+tiny demo dataset. Each Inferencer runs their checkpoints on one image, a list and a
 folder; ``mmpoolformer.apis.build_inferencer`` builds the full (paper)
 configs without weights and names their datasets' classes. The demo script
 draws for every task and ends bad input with one ``error:`` line.
@@ -27,8 +27,7 @@ from mmengine.registry import DefaultScope
 
 from mmpoolformer.apis import (build_inferencer, inferencer_classes,
                                run_inferencer)
-from tool_runs import (ROOT, assert_clean_error, assert_ok, make_demo_data,
-                       run, run_command)
+from tool_runs import ROOT, assert_clean_error, assert_ok, run_command
 
 DEMO = osp.join(ROOT, 'demo', 'image_demo.py')
 # task: (demo config, classes its demo dataset names)
@@ -42,11 +41,6 @@ TASKS = {
     'classification': ('configs/demo/poolformer_s12_demo_cls.py',
                        ('circle', 'square', 'triangle')),
 }
-# Two iterations, and no validation after them.
-TINY_TRAINING = [
-    'train_cfg.max_iters=2', 'train_cfg.val_begin=3',
-    'train_dataloader.batch_size=1'
-]
 # config: (module, dataset class whose classes it names)
 FULL_CONFIGS = {
     'configs/retinanet_poolformer_s12_coco.py': ('mmdet.datasets',
@@ -71,10 +65,16 @@ def no_denormals():
 
 
 @pytest.fixture(scope='module')
-def run_dir(module_tmp_path):
-    """A tiny ``data/demo`` (two validation images) to train in."""
-    return make_demo_data(
-        module_tmp_path, num_train=4, num_val=2)
+def run_dir(demo_trainings):
+    """The shared demo data (two validation images), where the demo
+    configs find it."""
+    return demo_trainings[0]
+
+
+@pytest.fixture(scope='module')
+def work_dir(module_tmp_path):
+    """Where this module's runs write."""
+    return module_tmp_path
 
 
 @pytest.fixture(scope='module')
@@ -85,22 +85,11 @@ def images(run_dir):
 
 
 @pytest.fixture(scope='module')
-def checkpoints(run_dir):
-    """task: the checkpoint of its demo config after two iterations, the
-    four trained side by side."""
-
-    def train(task):
-        work_dir = run_dir / 'work_dirs' / task
-        result = run('train.py', osp.join(ROOT, TASKS[task][0]),
-                     '--work-dir', work_dir, '--cfg-options', *TINY_TRAINING,
-                     cwd=run_dir)
-        assert_ok(result)
-        return (work_dir / 'last_checkpoint').read_text().strip()
-
-    with ThreadPoolExecutor(len(TASKS)) as pool:
-        paths = dict(zip(TASKS, pool.map(train, TASKS)))
-    assert all(osp.isfile(path) for path in paths.values())
-    return paths
+def checkpoints(demo_trainings):
+    """task: the checkpoint of its demo config after two iterations."""
+    runs = demo_trainings[1]
+    return {task: runs[osp.basename(config)][0]
+            for task, (config, _) in TASKS.items()}
 
 
 def upstream_inferencer(task, checkpoint):
@@ -242,15 +231,15 @@ def test_bare_state_dict_takes_the_config_classes(checkpoints, tmp_path):
 
 
 @pytest.fixture(scope='module')
-def demo_runs(checkpoints, images, run_dir):
+def demo_runs(checkpoints, images, work_dir):
     """task: (the demo's run on one image and a folder, its out dir); the
     four run side by side. The folder holds the other image."""
-    folder = run_dir / 'folder'
+    folder = work_dir / 'folder'
     folder.mkdir()
     shutil.copy(images[1], folder)
 
     def demo(task):
-        out_dir = str(run_dir / 'demo_out' / task)
+        out_dir = str(work_dir / 'demo_out' / task)
         command = [sys.executable, DEMO, images[0], folder, TASKS[task][0],
                    checkpoints[task], '--out-dir', out_dir, '--device', 'cpu',
                    '--score-thr', '0']
