@@ -71,8 +71,8 @@ if __name__ == '__main__':
             'seg': ['mmsegmentation>=1.2.2,<1.3', 'ftfy', 'regex'],
             'cls': ['mmpretrain>=1.2.0,<1.3'],
             'tests': [
-                'pytest', 'hypothesis', 'timm', 'pycocotools', 'onnx',
-                'onnxruntime'
+                'pytest', 'pytest-xdist', 'hypothesis', 'timm', 'pycocotools',
+                'onnx', 'onnxruntime'
             ],
         },
         zip_safe=False)

@@ -1,13 +1,24 @@
 """Shared fixtures: reference PoolFormers with random, non-trivial weights;
 the Hypothesis profiles of the property-based tests."""
+import collections
+import json
 import os
 import os.path as osp
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import torch
-from hypothesis import settings
+
+# pytest-xdist's workers share the cores: each worker, and every tool it
+# starts (they inherit its environment), takes its share of threads rather
+# than one a core, which would oversubscribe them. Set before torch loads.
+WORKERS = int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1'))
+if WORKERS > 1:
+    os.environ.setdefault(
+        'OMP_NUM_THREADS',
+        str(max(1, len(os.sched_getaffinity(0)) // WORKERS)))
+
+import torch  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
 # No deadline: a first build can take a second on a busy machine. In CI
 # (.ci/run sets CI) the examples are fixed, and a failure prints a
@@ -17,6 +28,51 @@ settings.register_profile(
     'ci', derandomize=True, database=None, deadline=None, print_blob=True)
 settings.register_profile('dev', deadline=None, print_blob=True)
 settings.load_profile('ci' if os.environ.get('CI') else 'dev')
+
+
+# Seconds each test file took in a full run (``--store-file-seconds``
+# rewrites them). Files run longest first, so that pytest-xdist's workers
+# (each taking whole files, longest first: Makefile) end close together;
+# a file not listed yet goes first.
+FILE_SECONDS = osp.join(osp.dirname(__file__), 'file_seconds.json')
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        '--store-file-seconds',
+        action='store_true',
+        help='write the seconds each test file of this run took into '
+        'tests/file_seconds.json (the order in which the files run)')
+
+
+def pytest_collection_modifyitems(config, items):
+    with open(FILE_SECONDS) as f:
+        seconds = json.load(f)
+
+    def first_longest(item):
+        return -seconds.get(item.nodeid.split('::')[0], float('inf'))
+
+    items.sort(key=first_longest)  # stable: a file's own order stays
+
+
+FILE_TIMES = collections.Counter()
+
+
+def pytest_runtest_logreport(report):
+    FILE_TIMES[report.nodeid.split('::')[0]] += report.duration
+
+
+def pytest_sessionfinish(session):
+    # Under pytest-xdist the controller sees every worker's reports.
+    if session.config.getoption('store_file_seconds') and not hasattr(
+            session.config, 'workerinput'):
+        with open(FILE_SECONDS) as f:
+            seconds = json.load(f)  # files this run left out keep theirs
+        seconds.update(
+            (name, round(value, 1)) for name, value in FILE_TIMES.items())
+        with open(FILE_SECONDS, 'w') as f:
+            json.dump(dict(sorted(seconds.items())), f, indent=1)
+            f.write('\n')
 
 
 @pytest.fixture(scope='module')
@@ -38,35 +94,63 @@ DEMO_CONFIGS = ('retinanet_poolformer_s12_demo.py',
                 'fpn_poolformer_s12_demo.py', 'poolformer_s12_demo_cls.py')
 
 
-@pytest.fixture(scope='session')
-def demo_trainings(request, tmp_path_factory):
-    """Every demo config trained with ``tools/train.py`` for two iterations
+class DemoTrainings:
+    """The demo configs trained with ``tools/train.py`` for two iterations
     (batch 2, validated at the end, every detection kept) on a tiny demo
-    dataset, side by side, once a session. Returns (run dir, {config name:
-    (checkpoint, the training's output)}); the configs find their data when
-    they run in the run dir. Shared: its users write only elsewhere."""
-    from tool_runs import (DEMO_DIR, KEEP_ALL_DETECTIONS, assert_ok,
-                           make_demo_data, run)
-    run_dir = make_demo_data(
-        tmp_path_factory.mktemp('demo_trainings'), num_train=4, num_val=2)
+    dataset in ``run_dir``, each the first time a test asks for it:
+    ``trainings[config name]`` is (checkpoint, the training's output).
+    Under pytest-xdist the workers share ``run_dir``; a file lock per
+    config has one of them train it and the others read what it saved."""
 
-    def train(name):
-        work_dir = run_dir / 'work_dirs' / osp.splitext(name)[0]
+    def __init__(self, run_dir):
+        from filelock import FileLock
+        from tool_runs import make_demo_data
+        self.run_dir = run_dir
+        with FileLock(run_dir / 'data.lock'):
+            if not (run_dir / 'data.done').is_file():
+                make_demo_data(run_dir, num_train=4, num_val=2)
+                (run_dir / 'data.done').touch()
+
+    def __getitem__(self, name):
+        from filelock import FileLock
+        work_dir = self.run_dir / 'work_dirs' / osp.splitext(name)[0]
+        output = work_dir.with_suffix('.output')
+        with FileLock(work_dir.with_suffix('.lock')):
+            if not output.is_file():
+                self._train(name, work_dir, output)
+        checkpoint = (work_dir / 'last_checkpoint').read_text().strip()
+        assert osp.isfile(checkpoint)
+        return checkpoint, output.read_text()
+
+    def _train(self, name, work_dir, output):
+        from tool_runs import DEMO_DIR, KEEP_ALL_DETECTIONS, assert_ok, run
         keep_all = [f'{key}={value}'
                     for key, value in KEEP_ALL_DETECTIONS.get(name,
                                                               {}).items()]
         result = run('train.py', osp.join(DEMO_DIR, name), '--work-dir',
                      work_dir, '--cfg-options', 'train_cfg.max_iters=2',
-                     'train_dataloader.batch_size=2', *keep_all, cwd=run_dir)
+                     'train_dataloader.batch_size=2', *keep_all,
+                     cwd=self.run_dir)
         assert_ok(result)
-        checkpoint = (work_dir / 'last_checkpoint').read_text().strip()
-        assert osp.isfile(checkpoint)
-        return checkpoint, result.stdout + result.stderr
+        # Written last: its presence says that the training is complete.
+        output.write_text(result.stdout + result.stderr)
 
+
+@pytest.fixture(scope='session')
+def demo_trainings(request, tmp_path_factory):
+    """(run dir, :class:`DemoTrainings`): every demo config trained once a
+    session, on first use; the configs find their data when they run in
+    the run dir. Shared: its users write only elsewhere."""
+    if os.environ.get('PYTEST_XDIST_WORKER'):
+        # The folder of the whole run, which pytest-xdist's controller
+        # removes when the run passes.
+        run_dir = tmp_path_factory.getbasetemp().parent / 'demo_trainings'
+        run_dir.mkdir(exist_ok=True)
+        yield run_dir, DemoTrainings(run_dir)
+        return
     failed = request.session.testsfailed
-    with ThreadPoolExecutor(len(DEMO_CONFIGS)) as pool:
-        runs = dict(zip(DEMO_CONFIGS, pool.map(train, DEMO_CONFIGS)))
-    yield run_dir, runs
+    run_dir = tmp_path_factory.mktemp('demo_trainings')
+    yield run_dir, DemoTrainings(run_dir)
     if request.session.testsfailed == failed:
         shutil.rmtree(run_dir, ignore_errors=True)
 

@@ -13,10 +13,7 @@ checks before its runner starts; an example takes well under a second.
 A second test runs the same mistakes without ``--dry-run`` and checks that
 the work dir stays empty.
 """
-import contextlib
-import io
 import os.path as osp
-import runpy
 import sys
 
 import pytest
@@ -25,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mmpoolformer.analysis import build_model
-from tool_runs import ROOT, TOOLS, make_demo_data
+from tool_runs import ROOT, TOOLS, make_demo_data, run_in_process
 
 RETINANET = osp.join(ROOT, 'configs/demo/retinanet_poolformer_s12_demo.py')
 # Keys of the config whose values are numbers or True/False, and backbone
@@ -70,30 +67,10 @@ def workspace(module_tmp_path):
     return root
 
 
-def run_in_process(tool, *args, cwd):
-    """Runs ``tools/<tool>`` as ``__main__`` in this process, in ``cwd``;
-    returns (exit status, stdout, stderr). Any exception but SystemExit
-    propagates and fails the test: that is the traceback a user would
-    see."""
-    out, err = io.StringIO(), io.StringIO()
-    argv, path = sys.argv, list(sys.path)
-    sys.argv = [osp.join(TOOLS, tool), *map(str, args)]
-    sys.path.insert(0, TOOLS)
-    try:
-        with contextlib.chdir(cwd), contextlib.redirect_stdout(out), \
-                contextlib.redirect_stderr(err):
-            runpy.run_path(osp.join(TOOLS, tool), run_name='__main__')
-        status = 0
-    except SystemExit as stop:
-        status = stop.code
-    finally:
-        sys.argv, sys.path[:] = argv, path
-    return status, out.getvalue(), err.getvalue()
-
-
-def assert_accepted_or_one_error(status, stdout, stderr, ready):
+def assert_accepted_or_one_error(result, ready):
     """Status 0 with the ``ready`` line, or a non-zero status with exactly
     one ``error:`` line."""
+    status, stdout, stderr = result.returncode, result.stdout, result.stderr
     errors = [line for line in stderr.splitlines()
               if line.startswith('error:')]
     if status == 0:
@@ -134,8 +111,9 @@ def test_a_command_line_is_accepted_or_ends_with_one_error_line(
     args += ['--dry-run', '--work-dir', work_dir]
     if cfg_options:
         args += ['--cfg-options', *cfg_options]
-    status, stdout, stderr = run_in_process(tool, *args, cwd=workspace)
-    assert_accepted_or_one_error(status, stdout, stderr, 'ready to')
+    result = run_in_process(tool, *args, cwd=workspace)
+    status = result.returncode
+    assert_accepted_or_one_error(result, 'ready to')
     if kind == 'bad' or (tool == 'test.py' and checkpoint != 'good.pth'):
         assert status != 0
     if status == 0:
@@ -178,8 +156,8 @@ def test_a_refused_run_writes_nothing(workspace, tmp_path, tool, args,
     """The same mistakes without ``--dry-run``: refused before the runner
     creates the work dir (or, for test.py, converts a checkpoint into it)."""
     work_dir = tmp_path / 'work_dir'
-    status, stdout, stderr = run_in_process(
+    result = run_in_process(
         tool, RETINANET, *args, '--work-dir', work_dir, cwd=workspace)
-    errors = assert_accepted_or_one_error(status, stdout, stderr, 'ready')
-    assert status != 0 and message in errors[0], errors
+    errors = assert_accepted_or_one_error(result, 'ready')
+    assert result.returncode != 0 and message in errors[0], errors
     assert not work_dir.exists()

@@ -20,7 +20,7 @@ from mmengine.registry import MODELS, DefaultScope
 
 from mmpoolformer.checkpoint import load_state_dict
 from tool_runs import (ROOT, assert_clean_error, assert_ok, free_port,
-                       make_tiny_ade, run)
+                       make_tiny_ade, run, run_in_process)
 
 CONFIGS = osp.join(ROOT, 'configs')
 RETINANET = osp.join(CONFIGS, 'retinanet_poolformer_s12_coco.py')
@@ -341,7 +341,7 @@ def test_official_release_evaluates_as_it_is(trained, tiny_config, tmp_path):
 
 
 def test_get_flops():
-    result = run('get_flops.py', FPN, '--shape', 64)
+    result = run_in_process('get_flops.py', FPN, '--shape', 64)
     assert_ok(result)
     assert 'input shape: 64x64' in result.stdout
     params = sum(p.numel() for p in build(FPN).parameters())
@@ -355,7 +355,7 @@ def test_get_flops():
                                                    ('m48', 73.5, 11.6)])
 def test_get_flops_on_classifiers_matches_the_paper(arch, params_m, gmacs):
     config = osp.join(ROOT, 'configs', f'poolformer_{arch}_in1k.py')
-    result = run('get_flops.py', config)
+    result = run_in_process('get_flops.py', config)
     assert_ok(result)
     assert 'input shape: 224x224' in result.stdout
     params = float(result.stdout.split('params: ')[1].split('M')[0])
@@ -367,16 +367,17 @@ def test_get_flops_on_classifiers_matches_the_paper(arch, params_m, gmacs):
 
 
 def test_benchmark_detector():
-    result = run('benchmark.py', RETINANET, '--shape', 64, 96, '--iters', 2,
-                 '--warmup', 1)
+    result = run_in_process('benchmark.py', RETINANET, '--shape', 64, 96,
+                            '--iters', 2, '--warmup', 1)
     assert_ok(result)
     assert 'images/s (64x96, batch 1, cpu' in result.stdout
 
 
 def test_benchmark_fused_detector():
-    result = run('benchmark.py', RETINANET, '--shape', 64, 96, '--iters', 2,
-                 '--warmup', 1, '--fuse', '--cfg-options',
-                 'model.backbone.channels_last=True')
+    result = run_in_process('benchmark.py', RETINANET, '--shape', 64, 96,
+                            '--iters', 2, '--warmup', 1, '--fuse',
+                            '--cfg-options',
+                            'model.backbone.channels_last=True')
     assert_ok(result)
     assert 'fused 12 blocks in 1 PoolFormer backbone(s)' in result.stdout
     assert 'images/s (64x96, batch 1, cpu' in result.stdout
@@ -387,16 +388,18 @@ def test_tools_take_mmpretrain_configs(tmp_path):
     scope-generic tools."""
     config = tmp_path / 'poolformer_classifier.py'
     config.write_text(USER_CLASSIFIER)
-    result = run('benchmark.py', config, '--shape', 64, '--iters', 2,
-                 '--warmup', 1)
+    result = run_in_process('benchmark.py', config, '--shape', 64,
+                            '--iters', 2, '--warmup', 1)
     assert_ok(result)
     assert 'images/s (64x64, batch 1, cpu' in result.stdout
 
 
 def test_dry_run_accepts_new_constructor_arguments(tiny_config):
-    result = run('train.py', tiny_config, '--dry-run', '--cfg-options',
-                 'model.backbone.drop_path_rate=0.1',
-                 'optim_wrapper.clip_grad.max_norm=1', 'randomness.seed=0')
+    result = run_in_process('train.py', tiny_config, '--dry-run',
+                            '--cfg-options',
+                            'model.backbone.drop_path_rate=0.1',
+                            'optim_wrapper.clip_grad.max_norm=1',
+                            'randomness.seed=0')
     assert_ok(result)
     assert 'ready to train' in result.stdout
 
@@ -407,7 +410,7 @@ def test_missing_config(tool):
     if tool == 'dist_train.sh':
         result = run(tool, 'configs/nope.py', 2)
     else:
-        result = run(tool, 'configs/nope.py')
+        result = run_in_process(tool, 'configs/nope.py')
     assert_clean_error(result, 'config file not found: configs/nope.py')
 
 
@@ -415,18 +418,19 @@ def test_missing_config(tool):
     'key',
     ['model.backbone.arhc', 'train_dataloader.dataset.pipeline.9.scale'])
 def test_unknown_cfg_options_key(key, tiny_config):
-    result = run('train.py', tiny_config, '--cfg-options', f'{key}=1')
+    result = run_in_process('train.py', tiny_config, '--cfg-options',
+                            f'{key}=1')
     assert_clean_error(result, f"unknown --cfg-options key '{key}'")
 
 
 def test_missing_dataset_folder(trained, tmp_path):
     # The shipped configs' data/ folders relative to an empty directory.
     assert_clean_error(
-        run('train.py', RETINANET,
-            cwd=tmp_path), 'dataset folder not found: data/coco/',
+        run_in_process('train.py', RETINANET, cwd=tmp_path),
+        'dataset folder not found: data/coco/',
         'train_dataloader.dataset.data_root')
     assert_clean_error(
-        run('test.py', FPN, trained, cwd=tmp_path),
+        run_in_process('test.py', FPN, trained, cwd=tmp_path),
         'dataset folder not found: data/ade/ADEChallengeData2016',
         'test_dataloader.dataset.data_root')
 
@@ -434,7 +438,7 @@ def test_missing_dataset_folder(trained, tmp_path):
 def test_missing_checkpoint(tiny_config, tmp_path):
     missing = tmp_path / 'missing.pth'
     assert_clean_error(
-        run('test.py', tiny_config, missing),
+        run_in_process('test.py', tiny_config, missing),
         f'checkpoint not found: {missing}')
     assert_clean_error(
         run('dist_test.sh', tiny_config, missing, 2),
@@ -444,19 +448,23 @@ def test_missing_checkpoint(tiny_config, tmp_path):
 def test_broken_checkpoint(tiny_config, tmp_path):
     broken = tmp_path / 'broken.pth'
     broken.write_bytes(b'not a checkpoint')
-    assert_clean_error(run('test.py', tiny_config, broken), str(broken))
+    assert_clean_error(run_in_process('test.py', tiny_config, broken),
+                       str(broken))
     assert_clean_error(
-        run('train.py', tiny_config, '--resume', broken), str(broken))
+        run_in_process('train.py', tiny_config, '--resume', broken),
+        str(broken))
 
 
 def test_convert_bad_sources(tmp_path):
     missing = tmp_path / 'missing.pth'
     assert_clean_error(
-        run('convert_checkpoint.py', missing, tmp_path / 'out.pth'),
+        run_in_process('convert_checkpoint.py', missing,
+                       tmp_path / 'out.pth'),
         str(missing))
     unknown = tmp_path / 'unknown.pth'
     torch.save({'fc.weight': torch.zeros(2, 2)}, unknown)
     assert_clean_error(
-        run('convert_checkpoint.py', unknown, tmp_path / 'out.pth'),
+        run_in_process('convert_checkpoint.py', unknown,
+                       tmp_path / 'out.pth'),
         str(unknown), 'no PoolFormer weights recognised')
     assert not (tmp_path / 'out.pth').exists()

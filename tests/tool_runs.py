@@ -1,9 +1,12 @@
 """Running the repository's tools in a subprocess and checking how they
 end; shared by the test modules."""
+import contextlib
 import hashlib
+import io
 import os
 import os.path as osp
 import re
+import runpy
 import shutil
 import socket
 import subprocess
@@ -37,6 +40,36 @@ def run(tool, *args, cwd=None, timeout=None, **env):
                        cwd=cwd,
                        timeout=timeout,
                        **env)
+
+
+def run_in_process(tool, *args, cwd=None):
+    """Runs the Python tool ``tools/<tool>`` as ``__main__`` in this process,
+    in ``cwd`` (default: the repository), with its output captured; returns
+    a ``CompletedProcess`` as :func:`run` does. No interpreter starts and
+    nothing is imported again: for what a tool decides before (or instead
+    of) a long run. Any exception but SystemExit propagates and fails the
+    test: it is the traceback a user would see."""
+    out, err = io.StringIO(), io.StringIO()
+    command = [osp.join(TOOLS, tool), *map(str, args)]
+    argv, path = sys.argv, list(sys.path)
+    sys.argv = command
+    sys.path.insert(0, TOOLS)
+    try:
+        with contextlib.chdir(cwd or ROOT), contextlib.redirect_stdout(out), \
+                contextlib.redirect_stderr(err):
+            runpy.run_path(osp.join(TOOLS, tool), run_name='__main__')
+        status = 0
+    except SystemExit as stop:
+        # The exit status Python gives sys.exit(code).
+        status = stop.code if isinstance(stop.code, int) else int(
+            stop.code is not None)
+    finally:
+        sys.argv, sys.path[:] = argv, path
+        # What tools/train.py sets for its own process (off by default).
+        import torch
+        torch.set_flush_denormal(False)
+    return subprocess.CompletedProcess(command, status, out.getvalue(),
+                                       err.getvalue())
 
 
 def tool_command(tool):
