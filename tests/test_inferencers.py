@@ -219,6 +219,29 @@ def test_full_config_without_weights_names_its_dataset(config, tmp_path):
                                    config else 'pred'))) == 1
 
 
+def test_classification_draws_no_progress_bar_into_a_file(
+        monkeypatch, tmp_path):
+    """mmpretrain's progress bar, written to a file or pipe, can end
+    without a newline and take the next line with it (image_demo's first
+    result); off there, and on again for the rest of the process."""
+    from mmpretrain.utils import progress
+    starts = []
+    monkeypatch.setattr(progress.global_live, 'start',
+                        lambda *args, **kwargs: starts.append(args))
+    image = str(tmp_path / 'square.png')
+    cv2.imwrite(image, np.full((32, 32, 3), 200, np.uint8))
+    inferencer = build_inferencer(
+        osp.join(ROOT, 'configs/poolformer_s12_in1k.py'), device='cpu')
+    assert not sys.stdout.isatty()  # pytest's capture
+    [prediction] = run_inferencer(inferencer, [image])
+    assert prediction['pred_scores'].shape == (1000, )
+    assert starts == [] and progress.disable_progress_bar is False
+    # Where the output is a terminal, the bar is drawn as mmpretrain does.
+    monkeypatch.setattr(sys.stdout, 'isatty', lambda: True, raising=False)
+    run_inferencer(inferencer, [image])
+    assert len(starts) == 1
+
+
 def test_bare_state_dict_takes_the_config_classes(checkpoints, tmp_path):
     """A checkpoint without ``meta`` (a bare state dict) is drawn with the
     config's classes, not Cityscapes'."""

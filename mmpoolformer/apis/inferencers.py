@@ -18,13 +18,17 @@ module adds for a script that runs any of the three:
 * one call for the three (:func:`run_inferencer`), which writes drawings to
   ``out_dir/vis`` and predictions to ``out_dir/preds`` (mmseg:
   ``out_dir/pred``, as its Inferencer does), and returns one prediction
-  dict per image.
+  dict per image. Where the output is not a terminal, mmpretrain's progress
+  bar stays off: written to a file or pipe, it ends without a newline when
+  its refresh fired, and the next line of output joins it.
 """
+import contextlib
 import copy
 import importlib
 import json
 import os
 import os.path as osp
+import sys
 from typing import List, Optional, Sequence, Union
 
 from mmengine.config import Config
@@ -171,10 +175,24 @@ def run_inferencer(inferencer,
         if out_dir is not None:
             vis_dir = osp.join(out_dir, 'vis')
             os.makedirs(vis_dir, exist_ok=True)
-        predictions = inferencer(images, show=show, show_dir=vis_dir)
+        with _progress_bar_on_terminals_only():
+            predictions = inferencer(images, show=show, show_dir=vis_dir)
     if out_dir is not None:
         _save_classifications(images, predictions, osp.join(out_dir, 'preds'))
     return predictions
+
+
+@contextlib.contextmanager
+def _progress_bar_on_terminals_only():
+    """mmpretrain's progress bar, switched off while the output is not a
+    terminal (see the module's docstring) and restored afterwards."""
+    from mmpretrain.utils import progress
+    disabled = progress.disable_progress_bar
+    progress.disable_progress_bar = disabled or not sys.stdout.isatty()
+    try:
+        yield
+    finally:
+        progress.disable_progress_bar = disabled
 
 
 def _save_classifications(images: Sequence[str], predictions: List[dict],
