@@ -5,9 +5,8 @@ override VENV := $(abspath $(VENV))
 PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.mmpoolformer-installed
 PYTEST_ARGS ?=
-# pytest-xdist processes the suite runs in, each taking whole test files (a
-# module fixture is built once), the longest first (tests/file_seconds.json);
-# 0 runs it all in this one process.
+# pytest-xdist processes the suite runs in, each taking whole test files (so
+# that a module fixture is built once); 0 runs it all in this one process.
 TEST_WORKERS ?= 2
 
 .PHONY: install demo test clean
@@ -23,7 +22,7 @@ demo: $(INSTALLED)
 	PYTHON="$(PYTHON)" bash tools/run_demo.sh
 
 test: $(INSTALLED)
-	"$(PYTHON)" -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder tests $(PYTEST_ARGS)
+	"$(PYTHON)" -m pytest -n $(TEST_WORKERS) --dist loadfile tests $(PYTEST_ARGS)
 
 clean:
 	rm -rf work_dirs data/demo mmpoolformer/.mim

@@ -1,7 +1,5 @@
 """Shared fixtures: reference PoolFormers with random, non-trivial weights;
 the Hypothesis profiles of the property-based tests."""
-import collections
-import json
 import os
 import os.path as osp
 import shutil
@@ -28,51 +26,6 @@ settings.register_profile(
     'ci', derandomize=True, database=None, deadline=None, print_blob=True)
 settings.register_profile('dev', deadline=None, print_blob=True)
 settings.load_profile('ci' if os.environ.get('CI') else 'dev')
-
-
-# Seconds each test file took in a full run (``--store-file-seconds``
-# rewrites them). Files run longest first, so that pytest-xdist's workers
-# (each taking whole files, longest first: Makefile) end close together;
-# a file not listed yet goes first.
-FILE_SECONDS = osp.join(osp.dirname(__file__), 'file_seconds.json')
-
-
-def pytest_addoption(parser):
-    parser.addoption(
-        '--store-file-seconds',
-        action='store_true',
-        help='write the seconds each test file of this run took into '
-        'tests/file_seconds.json (the order in which the files run)')
-
-
-def pytest_collection_modifyitems(config, items):
-    with open(FILE_SECONDS) as f:
-        seconds = json.load(f)
-
-    def first_longest(item):
-        return -seconds.get(item.nodeid.split('::')[0], float('inf'))
-
-    items.sort(key=first_longest)  # stable: a file's own order stays
-
-
-FILE_TIMES = collections.Counter()
-
-
-def pytest_runtest_logreport(report):
-    FILE_TIMES[report.nodeid.split('::')[0]] += report.duration
-
-
-def pytest_sessionfinish(session):
-    # Under pytest-xdist the controller sees every worker's reports.
-    if session.config.getoption('store_file_seconds') and not hasattr(
-            session.config, 'workerinput'):
-        with open(FILE_SECONDS) as f:
-            seconds = json.load(f)  # files this run left out keep theirs
-        seconds.update(
-            (name, round(value, 1)) for name, value in FILE_TIMES.items())
-        with open(FILE_SECONDS, 'w') as f:
-            json.dump(dict(sorted(seconds.items())), f, indent=1)
-            f.write('\n')
 
 
 @pytest.fixture(scope='module')
