@@ -5,6 +5,7 @@ import os.path as osp
 import shutil
 
 import pytest
+from filelock import FileLock
 
 # pytest-xdist's workers share the cores: each worker, and every tool it
 # starts (they inherit its environment), takes its share of threads rather
@@ -56,7 +57,6 @@ class DemoTrainings:
     config has one of them train it and the others read what it saved."""
 
     def __init__(self, run_dir):
-        from filelock import FileLock
         from tool_runs import make_demo_data
         self.run_dir = run_dir
         with FileLock(run_dir / 'data.lock'):
@@ -65,7 +65,6 @@ class DemoTrainings:
                 (run_dir / 'data.done').touch()
 
     def __getitem__(self, name):
-        from filelock import FileLock
         work_dir = self.run_dir / 'work_dirs' / osp.splitext(name)[0]
         output = work_dir.with_suffix('.output')
         with FileLock(work_dir.with_suffix('.lock')):

@@ -1,5 +1,6 @@
-"""Running the repository's tools in a subprocess and checking how they
-end; shared by the test modules."""
+"""Running the repository's tools, in a subprocess or in the test process
+(:func:`run_in_process`), and checking how they end; shared by the test
+modules."""
 import contextlib
 import hashlib
 import io
