@@ -75,14 +75,16 @@ class DemoTrainings:
         return checkpoint, output.read_text()
 
     def _train(self, name, work_dir, output):
-        from tool_runs import DEMO_DIR, KEEP_ALL_DETECTIONS, assert_ok, run
+        from tool_runs import (DEMO_DIR, KEEP_ALL_DETECTIONS, assert_ok,
+                               run_in_process)
         keep_all = [f'{key}={value}'
                     for key, value in KEEP_ALL_DETECTIONS.get(name,
                                                               {}).items()]
-        result = run('train.py', osp.join(DEMO_DIR, name), '--work-dir',
-                     work_dir, '--cfg-options', 'train_cfg.max_iters=2',
-                     'train_dataloader.batch_size=2', *keep_all,
-                     cwd=self.run_dir)
+        result = run_in_process('train.py', osp.join(DEMO_DIR, name),
+                                '--work-dir', work_dir, '--cfg-options',
+                                'train_cfg.max_iters=2',
+                                'train_dataloader.batch_size=2', *keep_all,
+                                cwd=self.run_dir)
         assert_ok(result)
         # Written last: its presence says that the training is complete.
         output.write_text(result.stdout + result.stderr)

@@ -176,31 +176,23 @@ def test_ablation_config_trains_a_step(path):
 
 
 def test_demo_classifier_trains_and_tests_through_the_tools(tmp_path):
-    """tools/train.py and tools/test.py on the ImageFolder split of the demo
-    data, unchanged: a real (two-iteration) round trip."""
-    import os
-    import subprocess
-    import sys
-    root = CONFIGS.parent
+    """tools/train.py and tools/test.py (in the test process) on the
+    ImageFolder split of the demo data, unchanged: a real (two-iteration)
+    round trip."""
+    from tool_runs import assert_ok, run_in_process
     make_demo_data(tmp_path, num_train=8, num_val=6, img_size=64)
     config = str(CONFIGS / 'demo' / 'poolformer_s12_demo_cls.py')
-    env = dict(os.environ, PYTHONPATH=str(root))
 
-    def run(*args):
-        proc = subprocess.run([sys.executable, *map(str, args)],
-                              cwd=tmp_path, env=env, text=True,
-                              stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)
-        assert proc.returncode == 0, proc.stdout[-4000:]
-        return proc.stdout
+    def run(tool, *args):
+        result = run_in_process(tool, *args, cwd=tmp_path)
+        assert_ok(result)
+        return result.stdout
 
     work_dir = tmp_path / 'work_dir'
-    run(root / 'tools' / 'train.py', config, '--work-dir', work_dir,
-        '--cfg-options', 'train_cfg.max_iters=2',
-        'train_dataloader.batch_size=4')
+    run('train.py', config, '--work-dir', work_dir, '--cfg-options',
+        'train_cfg.max_iters=2', 'train_dataloader.batch_size=4')
     checkpoint = (work_dir / 'last_checkpoint').read_text().strip()
-    output = run(root / 'tools' / 'test.py', config, checkpoint,
-                 '--work-dir', work_dir)
+    output = run('test.py', config, checkpoint, '--work-dir', work_dir)
     metrics = [line for line in output.splitlines() if '(test)' in line]
     assert any('accuracy/top1: ' in line for line in metrics), output[-3000:]
 
@@ -208,14 +200,15 @@ def test_demo_classifier_trains_and_tests_through_the_tools(tmp_path):
 def test_tools_test_evaluates_a_bare_official_checkpoint(tmp_path):
     """The official .pth.tar layout (``network.*``, ``norm``, ``head``) is
     converted by tools/test.py, which says so, and then evaluates."""
-    from tool_runs import assert_ok, run
+    from tool_runs import assert_ok, run_in_process
     make_demo_data(tmp_path, num_train=2, num_val=6, img_size=64)
     reference = mmpretrain_poolformer('s12', seed=4)
     state = official_classification(reference, torch.nn.Linear(512, 3))
     path = tmp_path / 'poolformer_s12.pth.tar'
     torch.save(state, path)
-    result = run('test.py', CONFIGS / 'demo' / 'poolformer_s12_demo_cls.py',
-                 path, '--work-dir', tmp_path / 'work', cwd=tmp_path)
+    result = run_in_process(
+        'test.py', CONFIGS / 'demo' / 'poolformer_s12_demo_cls.py', path,
+        '--work-dir', tmp_path / 'work', cwd=tmp_path)
     assert_ok(result)
     converted = tmp_path / 'work' / 'poolformer_s12_converted.pth'
     assert f'network layout: converted {len(state)} tensors' in \

@@ -1,10 +1,7 @@
 """``tools/train.py --amp`` on a machine without CUDA: bf16 autocast; and
 the fp16 mode of the same wrapper, with loss scaling."""
 import math
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +9,7 @@ import torch
 from mmengine.optim import build_optim_wrapper
 
 from mmpoolformer import CPUAutocastOptimWrapper
-from tool_runs import make_demo_data
+from tool_runs import assert_ok, make_demo_data, run_in_process
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -91,17 +88,13 @@ def test_unsupported_dtype_is_refused():
 ])
 def test_amp_training_of_a_demo_stays_finite(config, tmp_path):
     make_demo_data(tmp_path, num_train=4, num_val=2, img_size=64)
-    proc = subprocess.run([
-        sys.executable,
-        str(ROOT / 'tools' / 'train.py'),
-        str(ROOT / 'configs' / 'demo' / config),
-        '--amp', '--work-dir', 'wd', '--cfg-options',
-        'train_cfg.max_iters=3', 'train_dataloader.batch_size=2',
-        'default_hooks.logger.interval=1'
-    ], cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(ROOT)),
-        capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    log = proc.stdout + proc.stderr
+    result = run_in_process(
+        'train.py', ROOT / 'configs' / 'demo' / config, '--amp',
+        '--work-dir', 'wd', '--cfg-options', 'train_cfg.max_iters=3',
+        'train_dataloader.batch_size=2', 'default_hooks.logger.interval=1',
+        cwd=tmp_path)
+    assert_ok(result)
+    log = result.stdout + result.stderr
     losses = [float(v) for v in re.findall(r'Iter\(train\).* loss: ([\w.+-]+)',
                                            log)]
     assert len(losses) == 3

@@ -2,9 +2,10 @@
 segmentation demo config.
 
 Each config is trained for two iterations with ``tools/train.py`` on a tiny
-copy of the demo dataset (the session's ``demo_trainings``), its checkpoint is tested with ``tools/test.py``
-(``--show-dir`` and ``--out`` included), reloaded strictly into a freshly
-built model and run on one image with ``demo/image_demo.py``. Testing the
+copy of the demo dataset (the session's ``demo_trainings``), its checkpoint
+is tested with ``tools/test.py`` (``--show-dir`` and ``--out`` included),
+reloaded strictly into a freshly built model and run on one image with
+``demo/image_demo.py``; the tools run in the test process. Testing the
 checkpoint gives the metrics of training's own final validation, and the
 reloaded model predicts what ``tools/test.py`` dumped. Whether the demos
 *learn* is a benchmark, not a test: see docs/demo.md.
@@ -12,8 +13,6 @@ reloaded model predicts what ``tools/test.py`` dumped. Whether the demos
 import os
 import os.path as osp
 import pickle
-import subprocess
-import sys
 
 import cv2
 import pytest
@@ -23,7 +22,8 @@ from mmengine.registry import MODELS, DefaultScope
 from mmengine.runner import Runner, load_checkpoint
 
 from conftest import DEMO_CONFIGS
-from tool_runs import DEMO_DIR, KEEP_ALL_DETECTIONS, ROOT, final_metrics
+from tool_runs import (DEMO_DIR, KEEP_ALL_DETECTIONS, final_metrics,
+                       run_in_process)
 
 # Metric keys each demo's test must print.
 METRIC_KEYS = {
@@ -33,20 +33,11 @@ METRIC_KEYS = {
     'fpn_poolformer_s12_demo.py': ['mIoU'],
 }
 def run(script, *args, cwd):
-    """Run a repository script with the test's Python; return its output."""
-    env = dict(os.environ)
-    env['PYTHONPATH'] = os.pathsep.join(
-        filter(None, [ROOT, env.get('PYTHONPATH')]))
-    proc = subprocess.run(
-        [sys.executable,
-         osp.join(ROOT, script), *map(str, args)],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True)
-    assert proc.returncode == 0, f'{script} failed:\n{proc.stdout[-5000:]}'
-    return proc.stdout
+    """Run a repository script in the test process; return its output."""
+    result = run_in_process(script, *args, cwd=cwd)
+    assert result.returncode == 0, \
+        f'{script} failed:\n{(result.stdout + result.stderr)[-5000:]}'
+    return result.stdout
 
 
 def test_every_detection_and_segmentation_demo_is_covered():
@@ -101,7 +92,7 @@ def test_train_test_reload(name, demo_trainings, tmp_path, monkeypatch):
     ]
     if keep_all_args:
         test_args += ['--cfg-options', *keep_all_args]
-    output = run('tools/test.py', *test_args, cwd=run_dir)
+    output = run('test.py', *test_args, cwd=run_dir)
     tested = final_metrics(output, 'test')
     for key in METRIC_KEYS[name]:
         assert key in tested, \

@@ -10,14 +10,11 @@ configs without weights and names their datasets' classes. The demo script
 draws for every task and ends bad input with one ``error:`` line.
 """
 import importlib
-import importlib.util
 import json
 import os
 import os.path as osp
 import shutil
-import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
@@ -27,7 +24,8 @@ from mmengine.registry import DefaultScope
 
 from mmpoolformer.apis import (build_inferencer, inferencer_classes,
                                run_inferencer)
-from tool_runs import ROOT, assert_clean_error, assert_ok, run_command
+from tool_runs import (ROOT, assert_clean_error, assert_ok, run_command,
+                       run_in_process)
 
 DEMO = osp.join(ROOT, 'demo', 'image_demo.py')
 # task: (demo config, classes its demo dataset names)
@@ -255,21 +253,20 @@ def test_bare_state_dict_takes_the_config_classes(checkpoints, tmp_path):
 
 @pytest.fixture(scope='module')
 def demo_runs(checkpoints, images, work_dir):
-    """task: (the demo's run on one image and a folder, its out dir); the
-    four run side by side. The folder holds the other image."""
+    """task: (the demo's run, in the test process, on one image and a
+    folder, its out dir). The folder holds the other image."""
     folder = work_dir / 'folder'
     folder.mkdir()
     shutil.copy(images[1], folder)
 
     def demo(task):
         out_dir = str(work_dir / 'demo_out' / task)
-        command = [sys.executable, DEMO, images[0], folder, TASKS[task][0],
-                   checkpoints[task], '--out-dir', out_dir, '--device', 'cpu',
-                   '--score-thr', '0']
-        return run_command(command, cwd=ROOT), out_dir
+        return run_in_process(
+            'demo/image_demo.py', images[0], folder, TASKS[task][0],
+            checkpoints[task], '--out-dir', out_dir, '--device', 'cpu',
+            '--score-thr', '0'), out_dir
 
-    with ThreadPoolExecutor(len(TASKS)) as pool:
-        runs = dict(zip(TASKS, pool.map(demo, TASKS)))
+    runs = {task: demo(task) for task in TASKS}
     return runs, [images[0], str(folder / osp.basename(images[1]))]
 
 
@@ -288,29 +285,6 @@ def test_image_demo_draws_every_task(task, demo_runs):
             name = osp.splitext(osp.basename(image))[0]
             with open(osp.join(out_dir, 'preds', f'{name}.json')) as f:
                 assert json.load(f)['pred_class'] in TASKS[task][1]
-
-
-@pytest.fixture(scope='module')
-def image_demo():
-    """demo/image_demo.py as a module, to run bad inputs without starting
-    Python for each."""
-    spec = importlib.util.spec_from_file_location('image_demo', DEMO)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def run_demo_here(module, args, monkeypatch, capsys):
-    """Runs the demo's ``main`` in this process; its exit as a finished
-    process (an uncaught exception fails the test)."""
-    monkeypatch.setattr(sys, 'argv', ['image_demo.py', *map(str, args)])
-    try:
-        module.main()
-        code = 0
-    except SystemExit as end:
-        code = end.code
-    out = capsys.readouterr()
-    return subprocess.CompletedProcess(args, code, out.out, out.err)
 
 
 def write_config(path, text):
@@ -353,11 +327,10 @@ def bad_inputs(tmp_path, images, checkpoints):
     }
 
 
-def test_image_demo_bad_inputs_end_in_one_line(image_demo, bad_inputs,
-                                               monkeypatch, capsys):
+def test_image_demo_bad_inputs_end_in_one_line(bad_inputs):
     assert len(bad_inputs) == 8
     for name, (args, fragment) in bad_inputs.items():
-        result = run_demo_here(image_demo, args, monkeypatch, capsys)
+        result = run_in_process('demo/image_demo.py', *args)
         assert result.returncode == 1, name
         assert_clean_error(result, fragment)
 

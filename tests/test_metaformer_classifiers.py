@@ -12,7 +12,7 @@ from conftest import build_classifier
 from metaformer_references import official_layout, random_timm_model
 from mmengine.config import Config
 from test_configs import lr_by_epoch
-from tool_runs import assert_ok, make_demo_data, run
+from tool_runs import assert_ok, make_demo_data, run_in_process
 
 CONFIGS = Path(__file__).resolve().parents[1] / 'configs'
 URL = 'https://huggingface.co/sail/dl/resolve/main/{}/{}.pth'
@@ -229,8 +229,8 @@ def test_tools_test_evaluates_a_bare_official_checkpoint(tmp_path):
     state = official_layout(reference.state_dict())
     path = tmp_path / 'caformer_s18.pth'
     torch.save(state, path)
-    result = run('test.py', config, path, '--work-dir', tmp_path / 'work',
-                 cwd=tmp_path)
+    result = run_in_process('test.py', config, path, '--work-dir',
+                            tmp_path / 'work', cwd=tmp_path)
     assert_ok(result)
     output = result.stdout + result.stderr
     assert 'MetaFormer Baselines official layout: converted ' \

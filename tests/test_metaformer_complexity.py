@@ -7,7 +7,7 @@ import pytest
 import torch
 from mmengine.analysis import FlopAnalyzer
 from mmengine.config import Config
-from tool_runs import ROOT, assert_ok, run
+from tool_runs import ROOT, assert_ok, run_in_process
 
 from mmpoolformer.analysis import build_model, count_complexity, dummy_batch
 from mmpoolformer.deploy import TensorMode
@@ -66,7 +66,7 @@ def test_params_and_macs_round_to_the_readme(name):
 
 
 def test_get_flops_prints_the_readme_numbers():
-    result = run('get_flops.py', config_path('caformer_s18'))
+    result = run_in_process('get_flops.py', config_path('caformer_s18'))
     assert_ok(result)
     assert 'input shape: 224x224' in result.stdout
     params = float(result.stdout.split('params: ')[1].split('M')[0])

@@ -22,7 +22,7 @@ from mmengine.config import Config
 
 from mmpoolformer import PoolFormer
 from mmpoolformer.checkpoint import convert_backbone_state_dict, foreign_layout
-from tool_runs import assert_ok, run
+from tool_runs import assert_ok, run_in_process
 
 CONFIGS = Path(__file__).resolve().parents[1] / 'configs' / 'ablations'
 LAYERS = (2, 2, 6, 2)
@@ -262,7 +262,7 @@ def test_official_checkpoint_converts_loads_strictly_and_predicts_alike(
     src = tmp_path / f'metaformer_{name}_s12_224.pth.tar'
     dst = tmp_path / f'metaformer_{name}_s12_224.pth'
     torch.save(reference.state_dict(), src)
-    assert_ok(run('convert_checkpoint.py', src, dst))
+    assert_ok(run_in_process('convert_checkpoint.py', src, dst))
     classifier = build_classifier(config(name))
     assert_loads_strictly(classifier, dst)
     classifier.eval()

@@ -11,7 +11,7 @@ from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 from mmengine.runner import save_checkpoint
 
-from tool_runs import ROOT, assert_ok, make_tiny_ade, run
+from tool_runs import ROOT, assert_ok, make_tiny_ade, run_in_process
 
 CONFIGS = osp.join(ROOT, 'configs')
 
@@ -115,11 +115,12 @@ def test_mmseg_fpn_poolformer_release_loads_strictly(tmp_path):
 def test_tools_test_takes_the_mmseg_release_as_it_is(tmp_path):
     _, path = mmseg_fpn_poolformer(tmp_path)
     root = make_tiny_ade(tmp_path / 'ade')
-    result = run('test.py', osp.join(CONFIGS, 'fpn_poolformer_s12_ade20k_40k.py'),
-                 path, '--work-dir', tmp_path, '--cfg-options',
-                 f'test_dataloader.dataset.data_root={root}',
-                 'test_dataloader.num_workers=0',
-                 'test_dataloader.persistent_workers=False')
+    result = run_in_process(
+        'test.py', osp.join(CONFIGS, 'fpn_poolformer_s12_ade20k_40k.py'), path,
+        '--work-dir', tmp_path, '--cfg-options',
+        f'test_dataloader.dataset.data_root={root}',
+        'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=False')
     assert_ok(result)
     assert 'mIoU' in result.stdout
     log = result.stdout + result.stderr

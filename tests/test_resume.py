@@ -12,7 +12,8 @@ import torch
 
 from mmpoolformer.checkpoint import load_checkpoint_file
 from mmpoolformer.engine.iteration_seed_hook import iteration_seed
-from tool_runs import ROOT, assert_clean_error, assert_ok, make_demo_data, run
+from tool_runs import (ROOT, assert_clean_error, assert_ok, make_demo_data,
+                       run, run_in_process)
 
 CONFIG = f'{ROOT}/configs/demo/retinanet_poolformer_s12_demo.py'
 OPTIONS = [
@@ -93,8 +94,8 @@ def test_corrupt_last_checkpoint_is_named(straight, run_dir):
     data = checkpoint.read_bytes()
     checkpoint.write_bytes(data[:len(data) // 2])
     assert_clean_error(
-        run('train.py', CONFIG, '--work-dir', work_dir, '--resume',
-            cwd=run_dir), str(checkpoint))
+        run_in_process('train.py', CONFIG, '--work-dir', work_dir,
+                       '--resume', cwd=run_dir), str(checkpoint))
 
 
 def test_iteration_seeds_differ_by_iteration_and_rank():

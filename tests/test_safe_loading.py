@@ -14,7 +14,7 @@ from mmengine.runner import load_checkpoint
 
 from mmpoolformer import PoolFormer
 from mmpoolformer.checkpoint import CheckpointError
-from tool_runs import ROOT, assert_clean_error, run
+from tool_runs import ROOT, assert_clean_error, run_in_process
 
 CONFIG = osp.join(ROOT, 'configs', 'demo', 'retinanet_poolformer_s12_demo.py')
 
@@ -98,7 +98,7 @@ def test_the_tools_refuse_it_with_one_line(tool, crafted, tmp_path):
         args = (CONFIG, path, '--work-dir', tmp_path / 'work')
     else:
         args = (path, tmp_path / 'converted.pth')
-    result = run(script, *args, cwd=tmp_path)
+    result = run_in_process(script, *args, cwd=tmp_path)
     assert_clean_error(result, 'refused to load', path.name)
     assert not marker.exists()
     assert not (tmp_path / 'converted.pth').exists()

@@ -20,7 +20,7 @@ from mmengine.visualization import Visualizer
 
 from mmpoolformer.analysis import build_model
 from tool_runs import (ROOT, TOOLS, assert_clean_error, assert_ok,
-                       make_demo_data, run)
+                       make_demo_data, run, run_in_process)
 
 DEMO = osp.join(ROOT, 'configs', 'demo')
 CONFIGS = {
@@ -119,9 +119,9 @@ def test_out_folder_gets_the_prediction_map_of_every_image(
     its flip, scored against the unflipped label maps."""
     checkpoint = random_checkpoint(CONFIGS['mmseg'], tmp_path / 'fpn.pth')
     maps = tmp_path / 'maps'
-    result = run('test.py', without_tta('mmseg', tmp_path), checkpoint,
-                 '--work-dir', tmp_path / 'work_dir', '--out', maps, '--tta',
-                 cwd=workspace)
+    result = run_in_process('test.py', without_tta('mmseg', tmp_path),
+                            checkpoint, '--work-dir', tmp_path / 'work_dir',
+                            '--out', maps, '--tta', cwd=workspace)
     assert_ok(result)
     assert 'the config has no tta_model, using SegTTAModel' in result.stdout
     names = val_names(workspace)
@@ -170,9 +170,9 @@ def test_tta_without_tta_settings_in_the_config(workspace, tmp_path, scope,
     test_out_folder_gets_the_prediction_map_of_every_image)."""
     checkpoint = random_checkpoint(CONFIGS[scope], tmp_path / 'model.pth')
     out = tmp_path / 'predictions.pkl'
-    result = run('test.py', without_tta(scope, tmp_path), checkpoint,
-                 '--work-dir', tmp_path / 'work_dir', '--tta', '--out', out,
-                 cwd=workspace)
+    result = run_in_process('test.py', without_tta(scope, tmp_path),
+                            checkpoint, '--work-dir', tmp_path / 'work_dir',
+                            '--tta', '--out', out, cwd=workspace)
     assert_ok(result)
     assert f'the config has no tta_model, using {tta_model}' in result.stdout
     assert f'{metric}: ' in result.stdout
@@ -297,8 +297,9 @@ def test_loading_in_the_main_process(workspace, tmp_path):
     """``test_dataloader.num_workers=0`` alone runs: the config's persistent
     workers, which PyTorch's DataLoader refuses without workers, go too."""
     checkpoint = random_checkpoint(CONFIGS['mmseg'], tmp_path / 'model.pth')
-    result = run('test.py', CONFIGS['mmseg'], checkpoint, '--work-dir',
-                 tmp_path / 'work_dir', '--cfg-options',
-                 'test_dataloader.num_workers=0', cwd=workspace)
+    result = run_in_process('test.py', CONFIGS['mmseg'], checkpoint,
+                            '--work-dir', tmp_path / 'work_dir',
+                            '--cfg-options', 'test_dataloader.num_workers=0',
+                            cwd=workspace)
     assert_ok(result)
     assert 'mIoU' in result.stdout

@@ -150,7 +150,8 @@ def tiny_config(coco):
 def trained(tiny_config, module_tmp_path):
     """The checkpoint tools/train.py saves after one epoch."""
     work_dir = module_tmp_path / 'work_dir'
-    assert_ok(run('train.py', tiny_config, '--work-dir', work_dir))
+    assert_ok(run_in_process('train.py', tiny_config, '--work-dir',
+                             work_dir))
     checkpoint = work_dir / 'epoch_1.pth'
     assert checkpoint.is_file()
     return checkpoint
@@ -212,8 +213,9 @@ def test_fused_testing_predicts_what_the_plain_model_does(
             '--fuse', '--cfg-options', 'model.backbone.channels_last=True'
     ])):
         out = tmp_path / f'{name}.pkl'
-        result = run('test.py', tiny_config, checkpoint, '--work-dir',
-                     tmp_path / name, '--out', out, *extra)
+        result = run_in_process('test.py', tiny_config, checkpoint,
+                                '--work-dir', tmp_path / name, '--out', out,
+                                *extra)
         assert_ok(result)
         with open(out, 'rb') as f:
             predictions[name] = pickle.load(f)
@@ -235,11 +237,12 @@ def test_test_segmentor(tmp_path):
     checkpoint = tmp_path / 'fpn.pth'
     torch.save(dict(state_dict=build(FPN).state_dict()), checkpoint)
     out = tmp_path / 'predictions.pkl'
-    result = run('test.py', FPN, checkpoint, '--work-dir', tmp_path, '--out',
-                 out, '--show-dir', tmp_path / 'drawn', '--cfg-options',
-                 f'test_dataloader.dataset.data_root={root}',
-                 'test_dataloader.num_workers=0',
-                 'test_dataloader.persistent_workers=False')
+    result = run_in_process(
+        'test.py', FPN, checkpoint, '--work-dir', tmp_path, '--out', out,
+        '--show-dir', tmp_path / 'drawn', '--cfg-options',
+        f'test_dataloader.dataset.data_root={root}',
+        'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=False')
     assert_ok(result)
     assert 'mIoU' in result.stdout
     assert len(list(tmp_path.glob('drawn/vis_data/vis_image/*.png'))) == 2
@@ -322,7 +325,7 @@ def test_official_release_names_pass_the_converter_unchanged(
     assert backbone == official_backbone_shapes('s12', out_stages)
     src, dst = tmp_path / 'official.pth', tmp_path / 'converted.pth'
     save_official_release(state, src)
-    assert_ok(run('convert_checkpoint.py', src, dst))
+    assert_ok(run_in_process('convert_checkpoint.py', src, dst))
     converted = torch.load(dst, weights_only=True)
     assert converted['meta'] == dict(converted_from=str(src))
     assert_same_state(converted['state_dict'], state)
@@ -331,8 +334,8 @@ def test_official_release_names_pass_the_converter_unchanged(
 def test_official_release_evaluates_as_it_is(trained, tiny_config, tmp_path):
     src = tmp_path / 'official.pth'
     save_official_release(load_state_dict(str(trained)), src)
-    result = run('test.py', tiny_config, src, '--work-dir', tmp_path,
-                 '--show-dir', 'drawn')
+    result = run_in_process('test.py', tiny_config, src, '--work-dir',
+                            tmp_path, '--show-dir', 'drawn')
     assert_ok(result)
     assert 'coco/bbox_mAP' in result.stdout
     assert 'missing keys' not in result.stdout + result.stderr

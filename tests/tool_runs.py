@@ -44,21 +44,30 @@ def run(tool, *args, cwd=None, timeout=None, **env):
 
 
 def run_in_process(tool, *args, cwd=None):
-    """Runs the Python tool ``tools/<tool>`` as ``__main__`` in this process,
-    in ``cwd`` (default: the repository), with its output captured; returns
-    a ``CompletedProcess`` as :func:`run` does. No interpreter starts and
-    nothing is imported again: for what a tool decides before (or instead
-    of) a long run. Any exception but SystemExit propagates and fails the
-    test: it is the traceback a user would see."""
+    """Runs the Python tool ``tools/<tool>`` (or the repository script at
+    the relative path ``tool``, such as ``demo/image_demo.py``) as
+    ``__main__`` in this process, in ``cwd`` (default: the repository),
+    with its output captured; returns a ``CompletedProcess`` as :func:`run`
+    does. No interpreter starts and nothing is imported again. What the run
+    changes of the process is put back: the arguments, the import path, the
+    environment, flush-denormal and mmengine's global instances. Any exception but SystemExit propagates
+    and fails the test: it is the traceback a user would see. For what a
+    tool does within its process; whatever is about processes (launchers,
+    exit codes of a crash, the environment a tool starts with) runs in a
+    subprocess (:func:`run`)."""
+    import torch
+    script = osp.join(ROOT, tool) if '/' in tool else osp.join(TOOLS, tool)
     out, err = io.StringIO(), io.StringIO()
-    command = [osp.join(TOOLS, tool), *map(str, args)]
-    argv, path = sys.argv, list(sys.path)
+    command = [script, *map(str, args)]
+    argv, path, environ = sys.argv, list(sys.path), dict(os.environ)
+    # No getter: a denormal times one is zero when they are flushed.
+    flushing = torch.tensor(1e-40).mul(1.0).item() == 0.0
     sys.argv = command
-    sys.path.insert(0, TOOLS)
+    sys.path.insert(0, osp.dirname(script))
     try:
         with contextlib.chdir(cwd or ROOT), contextlib.redirect_stdout(out), \
-                contextlib.redirect_stderr(err):
-            runpy.run_path(osp.join(TOOLS, tool), run_name='__main__')
+                contextlib.redirect_stderr(err), fresh_mmengine_instances():
+            runpy.run_path(script, run_name='__main__')
         status = 0
     except SystemExit as stop:
         # The exit status Python gives sys.exit(code).
@@ -66,11 +75,44 @@ def run_in_process(tool, *args, cwd=None):
             stop.code is not None)
     finally:
         sys.argv, sys.path[:] = argv, path
-        # What tools/train.py sets for its own process (off by default).
-        import torch
-        torch.set_flush_denormal(False)
+        os.environ.clear()
+        os.environ.update(environ)
+        # tools/train.py flushes denormals for its process.
+        torch.set_flush_denormal(flushing)
     return subprocess.CompletedProcess(command, status, out.getvalue(),
                                        err.getvalue())
+
+
+@contextlib.contextmanager
+def fresh_mmengine_instances():
+    """Within: none of mmengine's global instances (loggers, message hubs,
+    visualizers, default scopes) that exist, as in a new process; after:
+    those, and none of the ones made within. The current logger would
+    print a tool's first lines where an earlier test captured; and
+    ``get_instance`` would hand a tool the instances of an earlier run of
+    the same name: a Runner names its own after its config and the second
+    it started, and the libraries' configs name their visualizer
+    ``'visualizer'`` (its drawings and scalars would go to the earlier work
+    dir)."""
+    from mmengine.utils import ManagerMixin
+
+    def manager_classes():
+        classes, found = [ManagerMixin], []
+        while classes:
+            found.append(classes.pop())
+            classes += found[-1].__subclasses__()
+        return found
+
+    # mmengine keeps them in a (private) dict of each class.
+    saved = {cls: dict(cls._instance_dict) for cls in manager_classes()}
+    for cls in saved:
+        cls._instance_dict.clear()
+    try:
+        yield
+    finally:
+        for cls in manager_classes():
+            cls._instance_dict.clear()
+            cls._instance_dict.update(saved.get(cls, {}))
 
 
 def tool_command(tool):
