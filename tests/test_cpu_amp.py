@@ -8,7 +8,7 @@ import pytest
 import torch
 from mmengine.optim import build_optim_wrapper
 
-from mmpoolformer import CPUAutocastOptimWrapper
+from mmpoolformer import CPUAutocastOptimWrapper, PoolFormer
 from tool_runs import assert_ok, make_demo_data, run_in_process
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,8 +86,20 @@ def test_unsupported_dtype_is_refused():
     'retinanet_poolformer_s12_demo.py', 'fpn_poolformer_s12_demo.py',
     'mask_rcnn_poolformer_s12_demo.py'
 ])
-def test_amp_training_of_a_demo_stays_finite(config, tmp_path):
+def test_amp_training_of_a_demo_stays_finite(config, tmp_path, monkeypatch):
+    """Three iterations, their backbone forwards under bf16 autocast (the
+    run is in this process, where the backbone's forward is watched)."""
     make_demo_data(tmp_path, num_train=4, num_val=2, img_size=64)
+    casts = []
+    forward = PoolFormer.forward
+
+    def watched_forward(self, x):
+        if self.training:
+            casts.append(torch.get_autocast_dtype('cpu')
+                         if torch.is_autocast_enabled('cpu') else None)
+        return forward(self, x)
+
+    monkeypatch.setattr(PoolFormer, 'forward', watched_forward)
     result = run_in_process(
         'train.py', ROOT / 'configs' / 'demo' / config, '--amp',
         '--work-dir', 'wd', '--cfg-options', 'train_cfg.max_iters=3',
@@ -100,3 +112,4 @@ def test_amp_training_of_a_demo_stays_finite(config, tmp_path):
     assert len(losses) == 3
     assert all(math.isfinite(v) for v in losses)
     assert 'CPUAutocastOptimWrapper' in log
+    assert casts == [torch.bfloat16] * 3
