@@ -35,20 +35,15 @@ Examples (the checkpoints of ``make demo`` or ``tools/train.py``):
 """
 import os
 import os.path as osp
-import sys
 
 import cv2
 import torch
 
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
-                            'tools'))
-from _cli import (ArgumentParser, CLIError,  # noqa: E402
-                  build_config_model, check_display, load_config,
-                  reports_errors)
-
-from mmpoolformer.apis import (build_inferencer,  # noqa: E402
-                               describe_prediction, inferencer_classes,
-                               run_inferencer)
+from mmpoolformer.apis import (build_inferencer, describe_prediction,
+                               inferencer_classes, run_inferencer)
+from mmpoolformer.engine import UsageError, build_config_model, load_config
+from mmpoolformer.engine.command_line import ArgumentParser, reports_errors
+from mmpoolformer.visualization import check_display
 
 
 def parse_args():
@@ -87,7 +82,7 @@ def find_images(paths):
     their subfolders); an image is a file OpenCV can decode.
 
     Raises:
-        CLIError: a path does not exist, a folder holds no image, or a file
+        UsageError: a path does not exist, a folder holds no image, or a file
             is no image.
     """
     images = []
@@ -99,12 +94,12 @@ def find_images(paths):
                 and cv2.haveImageReader(osp.join(path, name))
             ]
             if not found:
-                raise CLIError(f'no image in the folder {path}')
+                raise UsageError(f'no image in the folder {path}')
             images += found
         elif not osp.isfile(path):
-            raise CLIError(f'image or folder not found: {path}')
+            raise UsageError(f'image or folder not found: {path}')
         elif not cv2.haveImageReader(path):
-            raise CLIError(f'not an image (OpenCV cannot read it): {path}')
+            raise UsageError(f'not an image (OpenCV cannot read it): {path}')
         else:
             images.append(path)
     return images

@@ -1,6 +1,5 @@
 """PoolFormer backbone: architecture, equivalence with mmpretrain, training
 switches and the MetaFormer variants."""
-import os
 
 import pytest
 import torch
@@ -334,21 +333,11 @@ def test_with_cp_reruns_the_blocks_in_backward():
 
 
 def test_with_cp_lowers_the_peak_memory_of_a_training_step():
-    """Measured as tools/benchmark_backbone.py does: each variant in a fresh
-    process, the resident high-water mark of one step at 384x384, batch 2
-    (S12 measured 0.57x at 512x512)."""
-    import json
-    import subprocess
-    import sys
-
-    from tool_runs import TOOLS
-    peak = {}
-    for with_cp in (False, True):
-        out = subprocess.run([
-            sys.executable, f'{TOOLS}/benchmark_backbone.py',
-            '--peak-memory-child', 's12', str(with_cp), '384', 'cpu'
-        ], capture_output=True, text=True, check=True,
-            env=dict(os.environ, MALLOC_MMAP_THRESHOLD_='65536')).stdout
-        peak[with_cp] = json.loads(out.splitlines()[-1])['peak_mb']
+    """Measured as tools/benchmark_backbone.py measures it
+    (mmpoolformer.analysis.peak_memory): each variant in a fresh process,
+    the resident high-water mark of one step at 384x384, batch 2 (S12
+    measured 0.57x at 512x512)."""
+    from mmpoolformer.analysis.peak_memory import peak_memory
+    peak = peak_memory('s12', 384, 'cpu')
     assert peak[False] > 100  # MB: the plain step's activations
     assert peak[True] < 0.8 * peak[False], peak

@@ -1,13 +1,13 @@
 """tools/benchmark_backbone.py runs, agrees with the reference and reports;
 its speed numbers are not checked here (docs/performance.md has them)."""
-import importlib
 import json
 import sys
 
 import pytest
 import torch
 
-from tool_runs import TOOLS, assert_clean_error, assert_ok, run
+from mmpoolformer.analysis.backbone_benchmark import build_implementations
+from tool_runs import assert_clean_error, assert_ok, run, run_command
 
 IMPLEMENTATIONS = {'mmpretrain', 'ours (plain)', 'ours (fast)', 'timm'}
 
@@ -43,23 +43,12 @@ def test_cuda_device_without_cuda_is_one_error_line(tmp_path):
     assert_clean_error(result, '--device cuda', 'no CUDA device')
 
 
-@pytest.fixture
-def benchmark_backbone():
-    """tools/benchmark_backbone.py as a module."""
-    sys.path.insert(0, TOOLS)
-    try:
-        yield importlib.import_module('benchmark_backbone')
-    finally:
-        sys.path.remove(TOOLS)
-
-
 @pytest.mark.parametrize('arch', ['convformer_s18', 'caformer_s18'])
-def test_baselines_are_timed_against_timm_with_the_same_weights(
-        benchmark_backbone, arch):
+def test_baselines_are_timed_against_timm_with_the_same_weights(arch):
     """At a tiny size: timm's model first (the reference), ours plain and
     fast (channels-last, fused) give its features."""
     from mmpoolformer.models.layers import SquaredReLU
-    implementations = benchmark_backbone.build_implementations(arch, False)
+    implementations = build_implementations(arch, False)
     assert list(implementations) == ['timm', 'ours (plain)', 'ours (fast)']
     fast = implementations['ours (fast)'][0]
     assert fast.fused and fast.channels_last
@@ -74,7 +63,10 @@ def test_baselines_are_timed_against_timm_with_the_same_weights(
 
 
 def test_baseline_peak_memory_child_runs_ours():
-    result = run('benchmark_backbone.py', '--peak-memory-child',
-                 'caformer_s18', 'True', 64, 'cpu')
+    """The child process that measures one training step of CAFormer."""
+    result = run_command([
+        sys.executable, '-m', 'mmpoolformer.analysis.peak_memory',
+        'caformer_s18', 'True', '64', 'cpu'
+    ])
     assert_ok(result)
     assert json.loads(result.stdout.splitlines()[-1])['peak_mb'] > 0

@@ -24,7 +24,8 @@ import torch
 from mmengine.config import Config
 from modelindex import load
 
-from mmpoolformer.analysis import build_model, count_complexity, dummy_batch
+from mmpoolformer.analysis import (DEFAULT_SHAPES, build_model,
+                                   count_complexity, dummy_batch)
 from mmpoolformer.deploy import TensorMode
 from tool_runs import assert_ok, final_metrics, install_copy, make_demo_data
 
@@ -178,16 +179,6 @@ def test_weights_are_well_formed_and_traced_to_their_release(zoo):
     assert with_weights >= 15
 
 
-def default_shapes():
-    """tools/get_flops.py's image size by scope."""
-    sys.path.insert(0, str(ROOT / 'tools'))
-    try:
-        from _cli import DEFAULT_SHAPES
-    finally:
-        sys.path.remove(str(ROOT / 'tools'))
-    return DEFAULT_SHAPES
-
-
 def count(config, flops):
     """The parameters and (if ``flops``) the FLOPs that tools/get_flops.py
     counts for ``config`` at its default image size."""
@@ -195,7 +186,7 @@ def count(config, flops):
     model = build_model(cfg)
     counts = {'Parameters': sum(p.numel() for p in model.parameters())}
     if flops:
-        shape = default_shapes()[cfg.default_scope]
+        shape = DEFAULT_SHAPES[cfg.default_scope]
         with torch.no_grad():
             data = model.data_preprocessor(
                 dummy_batch(cfg.default_scope, shape))

@@ -4,11 +4,11 @@ tools, on the demo configs with randomly initialised models: ``--out`` (a
 library's default test-time augmentation where the config has none, and
 ``--show`` / ``--wait-time``, shown on a stand-in display (a matplotlib
 backend that records its windows instead of opening them)."""
-import importlib.util
+import contextlib
+import inspect
 import os.path as osp
 import pickle
 import re
-import sys
 
 import cv2
 import numpy as np
@@ -19,8 +19,11 @@ from mmengine.registry import HOOKS, DefaultScope
 from mmengine.visualization import Visualizer
 
 from mmpoolformer.analysis import build_model
-from tool_runs import (ROOT, TOOLS, assert_clean_error, assert_ok,
-                       make_demo_data, run, run_in_process)
+from mmpoolformer.apis import prepare_test, run_test, testing
+from mmpoolformer.engine import UsageError, build_config_model
+from tool_runs import (ROOT, assert_clean_error, assert_ok,
+                       fresh_mmengine_instances, make_demo_data, run,
+                       run_in_process)
 
 DEMO = osp.join(ROOT, 'configs', 'demo')
 CONFIGS = {
@@ -71,20 +74,6 @@ def workspace(module_tmp_path):
                           num_val=NUM_IMAGES, img_size=64)
     torch.save({'state_dict': {}}, root / 'empty.pth')
     return root
-
-
-@pytest.fixture(scope='module')
-def test_tool():
-    """tools/test.py as a module."""
-    sys.path.insert(0, TOOLS)
-    try:
-        path = osp.join(TOOLS, 'test.py')
-        spec = importlib.util.spec_from_file_location('test_tool', path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(TOOLS)
-    return module
 
 
 def random_checkpoint(config, path):
@@ -140,22 +129,40 @@ def test_out_folder_gets_the_prediction_map_of_every_image(
     assert printed == pytest.approx(100 * correct / total, abs=0.01)
 
 
+def test_from_python_the_metrics_that_the_tool_prints(workspace, tmp_path):
+    """What tools/test.py runs, called from Python
+    (``mmpoolformer.apis.prepare_test`` and ``run_test``), returns the
+    metrics that the tool prints for the same checkpoint."""
+    checkpoint = random_checkpoint(CONFIGS['mmseg'], tmp_path / 'fpn.pth')
+    with contextlib.chdir(workspace), fresh_mmengine_instances():
+        cfg = prepare_test(CONFIGS['mmseg'], str(checkpoint),
+                           work_dir=str(tmp_path / 'from_python'))
+        metrics = run_test(cfg, str(checkpoint))
+    result = run_in_process('test.py', CONFIGS['mmseg'], checkpoint,
+                            '--work-dir', tmp_path / 'tool', cwd=workspace)
+    assert_ok(result)
+    assert set(metrics) == {'aAcc', 'mIoU', 'mAcc'}
+    for name, value in metrics.items():
+        printed = re.search(rf'{name}: ([\d.]+)', result.stdout).group(1)
+        assert float(printed) == pytest.approx(value, abs=0.005), name
+
+
 @pytest.mark.parametrize('scope', ['mmdet', 'mmpretrain'])
-def test_out_folder_needs_an_mmseg_config(test_tool, scope, tmp_path):
+def test_out_folder_needs_an_mmseg_config(scope, tmp_path):
     out = tmp_path / 'predictions'
     with pytest.raises(
-            test_tool.CLIError,
+            UsageError,
             match=f'--out must be a .pkl or .pickle file for {scope} configs'):
-        test_tool.write_prediction_maps(
+        testing.write_prediction_maps(
             Config.fromfile(CONFIGS[scope]), str(out))
     assert not out.exists()
 
 
-def test_out_folder_that_is_a_file(tmp_path, test_tool):
+def test_out_folder_that_is_a_file(tmp_path):
     out = tmp_path / 'maps.png'
     out.write_bytes(b'')
-    with pytest.raises(test_tool.CLIError, match='is a file'):
-        test_tool.write_prediction_maps(
+    with pytest.raises(UsageError, match='is a file'):
+        testing.write_prediction_maps(
             Config.fromfile(CONFIGS['mmseg']), str(out))
 
 
@@ -186,29 +193,29 @@ def test_tta_without_tta_settings_in_the_config(workspace, tmp_path, scope,
 
 
 @pytest.mark.parametrize('scope', sorted(CONFIGS))
-def test_default_tta_pipeline_flips_the_test_pipeline(test_tool, scope):
+def test_default_tta_pipeline_flips_the_test_pipeline(scope):
     cfg = Config.fromfile(CONFIGS[scope])
     cfg.tta_model = cfg.tta_pipeline = None
     test_pipeline = cfg.test_dataloader.dataset.pipeline
     model_type = cfg.model.type
-    test_tool.enable_tta(cfg)
-    assert cfg.model.type == test_tool.DEFAULT_TTA_MODELS[scope]['type']
+    testing.enable_tta(cfg)
+    assert cfg.model.type == testing.DEFAULT_TTA_MODELS[scope]['type']
     assert cfg.model.module.type == model_type
     *steps, tta = cfg.test_dataloader.dataset.pipeline
     assert steps == test_pipeline[:-1]
     assert tta.type == 'TestTimeAug'
     flips, packs = tta.transforms
-    assert [(flip.type, flip.prob) for flip in flips] == [('RandomFlip', 0.),
-                                                         ('RandomFlip', 1.)]
+    assert [(flip.type, flip.prob)
+            for flip in flips] == [('RandomFlip', 0.), ('RandomFlip', 1.)]
     assert [pack.type for pack in packs] == [test_pipeline[-1].type]
     for key in ('flip', 'flip_direction'):
         assert key in packs[0].get('meta_keys', (key, ))
 
 
-def test_tta_settings_of_the_config_win(test_tool):
+def test_tta_settings_of_the_config_win():
     cfg = Config.fromfile(CONFIGS['mmdet'])
     own_model, own_pipeline = cfg.tta_model, cfg.tta_pipeline
-    test_tool.enable_tta(cfg)
+    testing.enable_tta(cfg)
     assert cfg.model == dict(own_model, module=cfg.model.module)
     assert cfg.test_dataloader.dataset.pipeline == own_pipeline
 
@@ -216,18 +223,18 @@ def test_tta_settings_of_the_config_win(test_tool):
 @pytest.mark.parametrize('config, refused',
                          [('mask_rcnn_poolformer_s12_demo.py', True),
                           ('retinanet_poolformer_s12_demo.py', False)])
-def test_tta_refuses_instance_masks(test_tool, config, refused):
+def test_tta_refuses_instance_masks(config, refused):
     """mmdet's DetTTAModel merges boxes only: ``--tta`` on Mask R-CNN ends
     with an error line before the run instead of a failed assertion after
     the first batch."""
     cfg = Config.fromfile(osp.join(DEMO, config))
-    test_tool.enable_tta(cfg)
-    model = test_tool.build_config_model(cfg)
+    testing.enable_tta(cfg)
+    model = build_config_model(cfg)
     if refused:
-        with pytest.raises(test_tool.CLIError, match='instance masks'):
-            test_tool.check_tta_model(model)
+        with pytest.raises(UsageError, match='instance masks'):
+            testing.check_tta_model(model)
     else:
-        test_tool.check_tta_model(model)
+        testing.check_tta_model(model)
 
 
 def test_show_in_a_window_per_image(workspace, tmp_path):
@@ -258,19 +265,16 @@ def test_show_in_a_window_per_image(workspace, tmp_path):
 
 
 @pytest.mark.parametrize('scope', sorted(CONFIGS))
-def test_show_sets_the_visualization_hook(test_tool, monkeypatch, scope):
+def test_show_sets_the_visualization_hook(monkeypatch, scope):
     """The hook of each scope, built from what ``--show --wait-time``
     makes of the config, shows and waits; ``--wait-time`` defaults to 2
     seconds, as in mmdet."""
     monkeypatch.setenv('LOCAL_RANK', '0')
-    for extra, wait_time in (([], 2), (['--wait-time', '0.25'], 0.25)):
-        monkeypatch.setattr(sys, 'argv',
-                            ['test.py', 'config', 'checkpoint', '--show',
-                             *extra])
-        args = test_tool.parse_args()
+    default = inspect.signature(testing.prepare_test).parameters['wait_time']
+    assert default.default == 2
+    for wait_time in (2, 0.25):
         cfg = Config.fromfile(CONFIGS[scope])
-        test_tool.enable_visualization(cfg, args.show_dir, args.show,
-                                       args.wait_time)
+        testing.enable_visualization(cfg, None, True, wait_time)
         Visualizer.get_instance(f'test_show_{scope}_{wait_time}')
         with DefaultScope.overwrite_default_scope(scope):
             hook = HOOKS.build(cfg.default_hooks.visualization)

@@ -14,7 +14,6 @@ A second test runs the same mistakes without ``--dry-run`` and checks that
 the work dir stays empty.
 """
 import os.path as osp
-import sys
 
 import pytest
 import torch
@@ -22,7 +21,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mmpoolformer.analysis import build_model
-from tool_runs import ROOT, TOOLS, make_demo_data, run_in_process
+from mmpoolformer.engine import load_config
+from mmpoolformer.engine.command_line import ArgumentParser, add_config_args
+from tool_runs import ROOT, make_demo_data, run_in_process
 
 RETINANET = osp.join(ROOT, 'configs/demo/retinanet_poolformer_s12_demo.py')
 # Keys of the config whose values are numbers or True/False, and backbone
@@ -124,16 +125,11 @@ def test_a_command_line_is_accepted_or_ends_with_one_error_line(
 
 def config_with_options(path, cfg_options):
     """The config the tools make of ``path`` and ``--cfg-options``."""
-    sys.path.insert(0, TOOLS)
-    try:
-        import _cli
-    finally:
-        sys.path.remove(TOOLS)
-    parser = _cli.ArgumentParser()
-    _cli.add_config_args(parser)
+    parser = ArgumentParser()
+    add_config_args(parser)
     args = parser.parse_args([path, '--cfg-options', *cfg_options]
                              if cfg_options else [path])
-    return _cli.load_config(args.config, args.cfg_options)
+    return load_config(args.config, args.cfg_options)
 
 
 @pytest.mark.parametrize(

@@ -1,18 +1,13 @@
 """Measure the inference speed (images/s) of the model of a config on random
 images of a fixed size, data preprocessing and post-processing included,
 data loading excluded. A progress bar on stderr counts the iterations."""
-import sys
-import time
-
 import torch
-from mmengine.utils import ProgressBar
 
-from _cli import (ArgumentParser, add_config_args, add_shape_arg,
-                  build_config_model, image_shape, load_config,
-                  reports_errors)
-
-from mmpoolformer.analysis import dummy_batch, synchronize
-from mmpoolformer.engine import fuse_backbones
+from mmpoolformer.analysis import dummy_batch, measure_throughput
+from mmpoolformer.engine import build_config_model, fuse_backbones, load_config
+from mmpoolformer.engine.command_line import (ArgumentParser,
+                                              add_config_args, add_shape_arg,
+                                              image_shape, reports_errors)
 
 
 def parse_args():
@@ -48,21 +43,8 @@ def main():
     if args.fuse:
         print(fuse_backbones(model))
     batch = dummy_batch(cfg.default_scope, shape, args.batch_size)
-    progress = ProgressBar(args.warmup + args.iters, file=sys.stderr)
-    with torch.no_grad():
-        for _ in range(args.warmup):
-            model.test_step(batch)
-            progress.update()
-        synchronize(args.device)
-        start = time.perf_counter()
-        for _ in range(args.iters):
-            model.test_step(batch)
-            progress.update()
-        synchronize(args.device)
-        elapsed = time.perf_counter() - start
-    print(file=sys.stderr)
-    images = args.iters * args.batch_size
-    print(f'{args.config}: {images / elapsed:.2f} images/s '
+    speed = measure_throughput(model, batch, args.iters, args.warmup)
+    print(f'{args.config}: {speed:.2f} images/s '
           f'({shape[0]}x{shape[1]}, batch {args.batch_size}, {args.device}, '
           f'{args.iters} iterations after {args.warmup} warm-up)')
 

@@ -9,7 +9,7 @@ or a backbone's ``init_cfg``.
 """
 
 from mmpoolformer.checkpoint import convert_checkpoint_file
-from _cli import ArgumentParser, reports_errors
+from mmpoolformer.engine.command_line import ArgumentParser, reports_errors
 
 
 def parse_args():

@@ -1,19 +1,14 @@
 """Draw the results of a detector's run, as ``make demo`` does after testing:
 an overview of the first test images with their true boxes and the
-predictions that ``tools/test.py --out`` dumped (``overview.png``), and the
-training curve of the latest training in the work dir, losses and
-validation metric by iteration (``training_curve.png``)."""
+predictions that ``tools/test.py --out`` dumped, and the training curve of
+the latest training in the work dir
+(:func:`mmpoolformer.visualization.draw_run_pictures`)."""
 import argparse
-import os
-import os.path as osp
 
-from _cli import (ArgumentParser, CLIError, add_config_args, load_config,
-                  reports_errors, set_work_dir)
-
-from mmpoolformer.datasets import check_dataset_folders
-from mmpoolformer.visualization import (draw_detection_overview,
-                                        draw_training_curve,
-                                        latest_scalars_file, load_detections)
+from mmpoolformer.engine import load_config, set_work_dir
+from mmpoolformer.engine.command_line import (ArgumentParser,
+                                              add_config_args, reports_errors)
+from mmpoolformer.visualization import draw_run_pictures
 
 
 def positive(text):
@@ -62,31 +57,16 @@ def parse_args():
 def main():
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options)
-    if cfg.default_scope != 'mmdet':
-        raise CLIError(f'{args.config}: draws detections, from mmdet '
-                       f'configs; its default_scope is {cfg.default_scope}')
-    if not osp.isfile(args.predictions):
-        raise CLIError(f'predictions not found: {args.predictions}')
     set_work_dir(cfg, args.work_dir, args.config)
-    check_dataset_folders({'test_dataloader': cfg.get('test_dataloader')},
-                          cfg.default_scope)
-    samples, class_names = load_detections(
-        args.predictions, cfg.test_dataloader.dataset, args.num_images)
-    out_dir = args.out_dir or osp.join(cfg.work_dir, 'pictures')
-    os.makedirs(out_dir, exist_ok=True)
-
-    overview = osp.join(out_dir, 'overview.png')
-    draw_detection_overview(samples, class_names, overview, args.score_thr,
-                            args.columns)
+    overview, curve, scalars = draw_run_pictures(
+        cfg, args.predictions, args.out_dir, args.num_images, args.columns,
+        args.score_thr, args.metric)
     print(f'overview: {overview}')
-    scalars = latest_scalars_file(cfg.work_dir)
-    if scalars is None:
+    if curve is None:
         print('training curve: none, no training log '
               f'(<timestamp>/vis_data/scalars.json) in {cfg.work_dir}')
-        return
-    curve = osp.join(out_dir, 'training_curve.png')
-    draw_training_curve(scalars, curve, args.metric)
-    print(f'training curve: {curve} (from {scalars})')
+    else:
+        print(f'training curve: {curve} (from {scalars})')
 
 
 if __name__ == '__main__':

@@ -8,12 +8,12 @@ element-wise work (see mmpoolformer.analysis).
 
 import torch
 
-from _cli import (ArgumentParser, add_config_args, add_shape_arg,
-                  build_config_model, image_shape, load_config,
-                  reports_errors)
-
 from mmpoolformer.analysis import count_complexity, dummy_batch
 from mmpoolformer.deploy import TensorMode
+from mmpoolformer.engine import build_config_model, load_config
+from mmpoolformer.engine.command_line import (ArgumentParser,
+                                              add_config_args, add_shape_arg,
+                                              image_shape, reports_errors)
 
 
 def parse_args():

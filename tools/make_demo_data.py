@@ -6,9 +6,9 @@ Example:
 """
 import os.path as osp
 
-from _cli import ArgumentParser, CLIError, reports_errors
-
 from mmpoolformer.datasets.demo_shapes import generate
+from mmpoolformer.engine import UsageError
+from mmpoolformer.engine.command_line import ArgumentParser, reports_errors
 
 
 def parse_args():
@@ -32,7 +32,7 @@ def main():
         summary = generate(args.out, args.num_train, args.num_val,
                            args.img_size, args.seed)
     except FileExistsError as error:
-        raise CLIError(error) from None
+        raise UsageError(error) from None
     for split, count in summary.items():
         print(f'{split}: {count["images"]} images, {count["instances"]} '
               f'shapes in {osp.join(args.out, "images", split)}')

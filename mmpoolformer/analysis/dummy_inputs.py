@@ -7,6 +7,12 @@ import torch.nn as nn
 from mmengine.registry import MODELS, DefaultScope
 from mmengine.runner import load_checkpoint
 
+# Image sizes (height, width) the libraries usually report speed and FLOPs at.
+DEFAULT_SHAPES = {
+    'mmdet': (800, 1280),
+    'mmseg': (512, 512),
+    'mmpretrain': (224, 224)
+}
 # The data sample each library's models take, as (module, class).
 DATA_SAMPLES = {
     'mmdet': ('mmdet.structures', 'DetDataSample'),

@@ -1,3 +1,5 @@
+from .config_loading import (UsageError, add_custom_hook, build_config_model,
+                             check_checkpoint, load_config, set_work_dir)
 from .cpu_autocast import CPUAutocastOptimWrapper
 from .cpu_launch import end_process_group, set_up_cpu_launch
 from .fuse_backbone_hook import FuseBackboneHook, fuse_backbones
@@ -6,6 +8,7 @@ from .runner import Runner, build_runner
 
 __all__ = [
     'CPUAutocastOptimWrapper', 'FuseBackboneHook', 'IterationSeedHook',
-    'Runner', 'build_runner', 'end_process_group', 'fuse_backbones',
-    'set_up_cpu_launch'
+    'Runner', 'UsageError', 'add_custom_hook', 'build_config_model',
+    'build_runner', 'check_checkpoint', 'end_process_group',
+    'fuse_backbones', 'load_config', 'set_up_cpu_launch', 'set_work_dir'
 ]

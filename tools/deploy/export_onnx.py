@@ -6,18 +6,15 @@ Prints the max abs difference; exits with status 1 when it is above
 """
 import argparse
 import os.path as osp
-import sys
 
 import torch
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from _cli import (CLIError, add_config_args, add_shape_arg,  # noqa: E402
-                  check_checkpoint, image_shape, load_config, reports_errors)
-
-from mmpoolformer.analysis import build_model  # noqa: E402
-from mmpoolformer.deploy import (TensorMode, check_onnx,  # noqa: E402
-                                 export_onnx)
-from mmpoolformer.engine import fuse_backbones  # noqa: E402
+from mmpoolformer.analysis import build_model
+from mmpoolformer.deploy import TensorMode, check_onnx, export_onnx
+from mmpoolformer.engine import (UsageError, check_checkpoint, fuse_backbones,
+                                 load_config)
+from mmpoolformer.engine.command_line import (add_config_args, add_shape_arg,
+                                              image_shape, reports_errors)
 
 
 def parse_args():
@@ -49,7 +46,7 @@ def main():
     inputs = torch.randn(1, 3, height, width)
     if args.whole:
         if cfg.default_scope == 'mmdet':
-            raise CLIError('--whole exports segmentors and classifiers; '
+            raise UsageError('--whole exports segmentors and classifiers; '
                            'export a detector\'s backbone without it')
         module, names = TensorMode(model).eval(), ['output']
     else:
@@ -65,7 +62,7 @@ def main():
           f'onnxruntime vs PyTorch at {height}x{width}: max abs diff '
           f'{diff:.2e} (tolerance {args.tolerance:.0e})')
     if not diff <= args.tolerance:
-        raise CLIError(f'{out} differs from PyTorch by {diff:.2e}, above '
+        raise UsageError(f'{out} differs from PyTorch by {diff:.2e}, above '
                        f'{args.tolerance:.0e}')
 
 
