@@ -1,12 +1,10 @@
 # Mask R-CNN + FPN with a ConvFormer-S18 backbone (MetaFormer Baselines) on
 # COCO, 1x schedule, PoolFormer's detection recipe. Neither the authors nor
-# OpenMMLab report a number for it. Drop path 0.1 (see
-# mask_rcnn_caformer_s18_coco.py for the choice).
-_base_ = './mask_rcnn_caformer_s18_coco.py'
+# OpenMMLab report a number for it. The backbone:
+# _base_/models/convformer_s18.py.
+_base_ = [
+    './mask_rcnn_poolformer_s12_coco.py',
+    './_base_/models/convformer_s18.py'
+]
 
-model = dict(
-    backbone=dict(
-        type='mmpoolformer.ConvFormer',
-        init_cfg=dict(
-            checkpoint='https://huggingface.co/sail/dl/resolve/main/'
-            'convformer/convformer_s18.pth')))
+model = dict(backbone={{_base_.backbone}})
