@@ -33,6 +33,11 @@ STANDIN = textwrap.dedent('''\
         (venv / 'bin' / 'python').chmod(0o755)
     elif args[:1] == ['-c']:
         code = args[1]
+        if 'version_info' in code:  # 3.11 or newer?
+            sys.exit(1 if os.environ.get('STANDIN_PYTHON_310') else 0)
+        if 'python_version()' in code:
+            print('3.10.12')
+            sys.exit(0)
         if 'import mmcv, mmcv.ops' in code and 'assert' in code:
             # built and installed into this venv?
             sys.exit(0 if Path(sys.argv[0] + '-mmcv').exists() else 1)
@@ -275,3 +280,33 @@ def test_the_readme_pins_are_the_requirement_files():
         ).splitlines() if line.startswith('setuptools'))
     low, high = setuptools.split('>=')[1].split(',<')
     assert rows['setuptools'].startswith(f'>= {low}, < {high}')
+
+
+def test_an_older_python_is_refused_with_one_line(tmp_path):
+    """Python 3.10 ends the install before the venv is made, naming the
+    version and what to set instead."""
+    result, calls = run_install(tmp_path, 'venv', STANDIN_PYTHON_310='1')
+    assert result.returncode == 1
+    assert 'is Python 3.10.12, mmpoolformer needs 3.11 or newer' in \
+        result.stderr
+    assert 'set PYTHON=/path/to/python3.11' in result.stderr
+    assert not (tmp_path / 'elsewhere' / 'venv').exists()
+    assert not any('-m venv' in call for call in calls)
+
+
+def test_make_clean_removes_what_runs_write_and_keeps_the_install(tmp_path):
+    """After ``make clean`` the editable install still finds its configs
+    (mmpoolformer/.mim) and ``make test`` needs no new install."""
+    (tmp_path / 'Makefile').write_text((ROOT / 'Makefile').read_text())
+    written = ['work_dirs/run/iter_1.pth', 'data/demo/images/0.png']
+    kept = ['mmpoolformer/.mim/model-index.yml',
+            '.venv/.mmpoolformer-installed']
+    for path in written + kept:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text('')
+    result = subprocess.run(['make', 'clean'], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / 'work_dirs').exists()
+    assert not (tmp_path / 'data' / 'demo').exists()
+    assert all((tmp_path / path).exists() for path in kept)

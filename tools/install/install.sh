@@ -33,13 +33,21 @@ SETUPTOOLS_PIN="$(pin setuptools)"
 MMCV_VERSION="$(pin mmcv)"
 MMCV_VERSION="${MMCV_VERSION#mmcv==}"
 
+# mmpoolformer and its tests need Python 3.11 or newer.
+check_python() {
+    "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+        || fail "$1 is Python $("$1" -c 'import platform; print(platform.python_version())'), mmpoolformer needs 3.11 or newer (set PYTHON=/path/to/python3.11$2)"
+}
+
 step "virtual environment: $VENV"
 if [ ! -x "$VENV/bin/python" ]; then
     command -v "$PYTHON_BIN" >/dev/null || fail "finding $PYTHON_BIN (install Python 3.11, or set PYTHON=/path/to/python3)"
+    check_python "$PYTHON_BIN" ""
     "$PYTHON_BIN" -m venv "$VENV" \
         || { rm -rf "$VENV"; fail "creating the virtual environment at $VENV with $PYTHON_BIN (on Debian/Ubuntu: apt-get install python3-venv)"; }
 fi
 PY="$VENV/bin/python"
+check_python "$PY" " and remove $VENV, which was made with it"
 PIP=("$PY" -m pip --disable-pip-version-check)
 
 step "build tools ($SETUPTOOLS_PIN, wheel, ninja)"
