@@ -62,6 +62,9 @@ if __name__ == '__main__':
         long_description_content_type='text/markdown',
         license='Apache License 2.0',
         python_requires='>=3.11',
+        # The checkout itself is the editable install's path entry (not a
+        # path finder: see tools/install/install.sh).
+        package_dir={'': '.'},
         packages=find_packages(exclude=('configs', 'tools', 'tests', 'demo')),
         include_package_data=True,
         package_data={'mmpoolformer': ['.mim/**/*']},

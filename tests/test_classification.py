@@ -179,20 +179,17 @@ def test_demo_classifier_trains_and_tests_through_the_tools(tmp_path):
     """tools/train.py and tools/test.py (in the test process) on the
     ImageFolder split of the demo data, unchanged: a real (two-iteration)
     round trip."""
-    from tool_runs import assert_ok, run_in_process
+    from tool_runs import output_of
     make_demo_data(tmp_path, num_train=8, num_val=6, img_size=64)
     config = str(CONFIGS / 'demo' / 'poolformer_s12_demo_cls.py')
 
-    def run(tool, *args):
-        result = run_in_process(tool, *args, cwd=tmp_path)
-        assert_ok(result)
-        return result.stdout
-
     work_dir = tmp_path / 'work_dir'
-    run('train.py', config, '--work-dir', work_dir, '--cfg-options',
-        'train_cfg.max_iters=2', 'train_dataloader.batch_size=4')
+    output_of('train.py', config, '--work-dir', work_dir, '--cfg-options',
+              'train_cfg.max_iters=2', 'train_dataloader.batch_size=4',
+              cwd=tmp_path)
     checkpoint = (work_dir / 'last_checkpoint').read_text().strip()
-    output = run('test.py', config, checkpoint, '--work-dir', work_dir)
+    output = output_of('test.py', config, checkpoint, '--work-dir',
+                       work_dir, cwd=tmp_path)
     metrics = [line for line in output.splitlines() if '(test)' in line]
     assert any('accuracy/top1: ' in line for line in metrics), output[-3000:]
 

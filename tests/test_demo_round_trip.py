@@ -23,7 +23,7 @@ from mmengine.runner import Runner, load_checkpoint
 
 from conftest import DEMO_CONFIGS
 from tool_runs import (DEMO_DIR, KEEP_ALL_DETECTIONS, final_metrics,
-                       run_in_process)
+                       output_of)
 
 # Metric keys each demo's test must print.
 METRIC_KEYS = {
@@ -32,12 +32,6 @@ METRIC_KEYS = {
     'mask_rcnn_poolformer_s12_demo.py': ['coco/bbox_mAP', 'coco/segm_mAP'],
     'fpn_poolformer_s12_demo.py': ['mIoU'],
 }
-def run(script, *args, cwd):
-    """Run a repository script in the test process; return its output."""
-    result = run_in_process(script, *args, cwd=cwd)
-    assert result.returncode == 0, \
-        f'{script} failed:\n{(result.stdout + result.stderr)[-5000:]}'
-    return result.stdout
 
 
 def test_every_detection_and_segmentation_demo_is_covered():
@@ -92,7 +86,7 @@ def test_train_test_reload(name, demo_trainings, tmp_path, monkeypatch):
     ]
     if keep_all_args:
         test_args += ['--cfg-options', *keep_all_args]
-    output = run('test.py', *test_args, cwd=run_dir)
+    output = output_of('test.py', *test_args, cwd=run_dir)
     tested = final_metrics(output, 'test')
     for key in METRIC_KEYS[name]:
         assert key in tested, \
@@ -131,14 +125,7 @@ def test_train_test_reload(name, demo_trainings, tmp_path, monkeypatch):
 
     image = run_dir / 'data' / 'demo' / 'images' / 'val' / '000000.png'
     out_dir = work_dir / 'demo_out'
-    run('demo/image_demo.py',
-        image,
-        config,
-        checkpoint,
-        '--out-dir',
-        out_dir,
-        '--device',
-        'cpu',
-        cwd=run_dir)
+    output_of('demo/image_demo.py', image, config, checkpoint, '--out-dir',
+              out_dir, '--device', 'cpu', cwd=run_dir)
     drawing = out_dir / 'vis' / image.name
     assert cv2.imread(str(drawing)).shape == cv2.imread(str(image)).shape

@@ -163,3 +163,34 @@ def test_files_the_docs_name_exist(doc):
     missing = [path for path in sorted(paths)
                if '*' not in path and not osp.isfile(osp.join(ROOT, path))]
     assert missing == []
+
+
+def markdown_rows(doc, header):
+    """The rows (lists of cells) of the table of ``doc`` whose header row
+    starts with ``header``."""
+    lines = read(doc).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith('|'):
+            break
+        rows.append([cell.strip() for cell in line.strip('|').split('|')])
+    return rows
+
+
+def test_the_readme_demo_numbers_are_those_of_docs_demo():
+    """Each result and time the README's demo table quotes is in the row of
+    the same demo config in docs/demo.md's table of measurements."""
+    measured = markdown_rows('docs/demo.md', '| Demo |')
+    quoted = markdown_rows('README.md', '| demo config |')
+    assert len(quoted) >= 3
+    for row in quoted:
+        config = re.search(r'`(\w+\.py)`', row[0]).group(1)
+        matches = [cells for cells in measured if f'`{config}' in cells[0]]
+        assert len(matches) == 1, config
+        numbers = re.findall(r'\d+\.\d+', ' '.join(row[1:]))
+        assert numbers, config
+        missing = [number for number in numbers if not re.search(
+            rf'(?<![\d.]){re.escape(number)}(?![\d])', ' '.join(matches[0]))]
+        assert missing == [], f'{config}: docs/demo.md has no {missing}'
+        assert osp.isfile(osp.join(ROOT, 'configs', 'demo', config)), config

@@ -10,6 +10,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 INSTALL = ROOT / 'tools' / 'install' / 'install.sh'
 
@@ -41,8 +43,10 @@ STANDIN = textwrap.dedent('''\
         if 'import mmcv, mmcv.ops' in code and 'assert' in code:
             # built and installed into this venv?
             sys.exit(0 if Path(sys.argv[0] + '-mmcv').exists() else 1)
-        if 'torch.version.cuda if' in code:
-            print('2.14.1 cpu')
+        if 'purelib' in code:  # the venv's site-packages
+            print(Path(sys.argv[0]).parents[1] / 'lib' / 'site-packages')
+        elif 'torch.version.cuda if' in code:
+            print('2.14.1 ' + os.environ.get('STANDIN_CUDA', 'cpu'))
         elif 'print(' in code:
             print('versions')
     elif pip == 'install' and args[-1].endswith('.whl'):
@@ -126,6 +130,11 @@ def test_a_relative_venv_from_another_folder_builds_mmcv_and_installs(
     assert '[install] compiling mmcv: 0 min ' in result.stdout
     assert '1 of 2 source files compiled' in result.stdout
     assert '[install] compiled mmcv in 0 min' in result.stdout
+    # mmpoolformer editable, its .mim linked where mim looks for it.
+    assert any(c.endswith(f'-e {ROOT}') for c in calls)
+    mim_dir = venv / 'lib' / 'site-packages' / 'mmpoolformer' / '.mim'
+    assert mim_dir.is_symlink()
+    assert mim_dir.resolve() == (ROOT / 'mmpoolformer' / '.mim').resolve()
 
 
 def test_a_second_install_takes_the_cached_wheel(tmp_path):
@@ -310,3 +319,30 @@ def test_make_clean_removes_what_runs_write_and_keeps_the_install(tmp_path):
     assert not (tmp_path / 'work_dirs').exists()
     assert not (tmp_path / 'data' / 'demo').exists()
     assert all((tmp_path / path).exists() for path in kept)
+
+
+@pytest.mark.parametrize('nvcc, force_cuda, built', [
+    (False, None, '0'),
+    (True, None, '1'),
+    (True, '0', '0'),
+    (False, '1', '1'),
+])
+def test_cuda_ops_follow_nvcc_unless_force_cuda_says(tmp_path, nvcc,
+                                                     force_cuda, built):
+    """With a CUDA torch, mmcv's CUDA ops are built where nvcc is found
+    (here in CUDA_HOME/bin), else not; FORCE_CUDA decides instead when it
+    is set."""
+    cuda_home = tmp_path / 'cuda'
+    (cuda_home / 'bin').mkdir(parents=True)
+    if nvcc:
+        (cuda_home / 'bin' / 'nvcc').write_text('#!/bin/sh\n')
+        (cuda_home / 'bin' / 'nvcc').chmod(0o755)
+    env = dict(STANDIN_CUDA='cu130', CUDA_HOME=str(cuda_home))
+    if force_cuda is not None:
+        env['FORCE_CUDA'] = force_cuda
+    result, _ = run_install(tmp_path, 'venv', **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    recipes = list((tmp_path / 'cache' / 'wheels').glob('*/recipe.txt'))
+    assert len(recipes) == 1
+    assert f'torch 2.14.1, cu130, FORCE_CUDA={built}' in \
+        recipes[0].read_text()

@@ -95,7 +95,7 @@ def test_same_features_as_timm_from_both_layouts(family, arch, tmp_path):
                     dtype=dtype)
     timm_feats = timm_stage_features(reference, x)
     timm_state = reference.state_dict()
-    layouts = {'timm': timm_state, 'official': official_layout(timm_state)}
+    layouts = {'timm': timm_state, 'official': official_layout(reference)}
     for layout, state in layouts.items():
         path = tmp_path / f'{layout}.pth'
         torch.save(state, path)

@@ -145,7 +145,7 @@ def test_logits_equal_timms_from_both_layouts(family, arch):
     classifier = build_classifier(load(f'{family.lower()}_{arch}'))
     classifier.double().eval()
     for layout, state in [('timm', timm_state),
-                          ('official', official_layout(timm_state))]:
+                          ('official', official_layout(reference))]:
         assert foreign_layout(state) == f'MetaFormer Baselines {layout}'
         converted = convert_state_dict(state)
         # The converted checkpoint has our names: it loads by name.
@@ -226,7 +226,7 @@ def test_tools_test_evaluates_a_bare_official_checkpoint(tmp_path):
         demo=CONFIGS / 'demo' / 'poolformer_s12_demo_cls.py'))
     reference = random_timm_model('CAFormer', 's18', seed=2)
     reference.reset_classifier(3)
-    state = official_layout(reference.state_dict())
+    state = official_layout(reference)
     path = tmp_path / 'caformer_s18.pth'
     torch.save(state, path)
     result = run_in_process('test.py', config, path, '--work-dir',

@@ -4,11 +4,10 @@ and mmpretrain's metafiles; ``mim search``, ``mim train`` and ``mim test``
 work on an installed copy of the package.
 
 mim looks for a package's files in ``<location of its distribution>/
-mmpoolformer/.mim``. An editable install (``make install``'s) keeps its
-distribution in site-packages and the package in the checkout, so there mim
-finds nothing (docs/model_zoo.md). The mim tests install a regular copy with
-pip into a temporary folder, first on ``PYTHONPATH``, and run mim with this
-Python, offline.
+mmpoolformer/.mim``, in site-packages for ``make install``'s editable install,
+which links it there (docs/model_zoo.md): mim runs in the suite's own
+environment, and with a regular copy installed by pip into a temporary
+folder, first on ``PYTHONPATH``, with this Python, offline.
 """
 import ast
 import importlib
@@ -54,8 +53,24 @@ METADATA = ('Parameters', 'FLOPs', 'Training Data', 'Training Techniques',
 # segmentor and a demo with FLOPs; the detectors (FLOPs at 800x1280 take a
 # minute) by their parameters.
 COUNTED = ('poolformer_s12_in1k', 'metaformer_ppaa_s12_in1k',
-           'fpn_poolformer_s12_ade20k_40k', 'poolformer_s12_demo_cls')
-DETECTORS = ('mask_rcnn_poolformer_s12_coco', 'retinanet_poolformer_s12_demo')
+           'caformer_s18_in1k', 'fpn_poolformer_s12_ade20k_40k',
+           'poolformer_s12_demo_cls')
+DETECTORS = ('mask_rcnn_poolformer_s12_coco', 'retinanet_convformer_s18_coco',
+             'retinanet_poolformer_s12_demo')
+# The docs whose tables list models of the metafile by name.
+ZOO_TABLES = ('README.md', 'docs/model_zoo.md')
+# A table column of those docs and the metafile result it shows.
+RESULT_COLUMNS = {
+    'paper top-1': 'Top 1 Accuracy',
+    'official top-1': 'Top 1 Accuracy',
+    'top-1': 'Top 1 Accuracy',
+    'paper box AP': 'box AP',
+    'box AP': 'box AP',
+    'paper mask AP': 'mask AP',
+    'mask AP': 'mask AP',
+    'paper mIoU': 'mIoU',
+    'mIoU': 'mIoU',
+}
 DEMO = 'configs/demo/retinanet_poolformer_s12_demo.py'
 
 
@@ -86,6 +101,58 @@ def header(config):
             break
         lines.append(line.lstrip('# '))
     return ' '.join(lines)
+
+
+def table_rows(doc, names):
+    """{name: {column: cell}} of every Markdown table row of ``doc`` whose
+    first cell is a model's name (plain, in backticks or a link's text)."""
+    rows, columns = {}, None
+    for line in (ROOT / doc).read_text().splitlines():
+        if not line.startswith('|'):
+            columns = None
+            continue
+        cells = [cell.strip() for cell in line.strip('|').split('|')]
+        if columns is None:
+            columns = cells
+            continue
+        name = re.sub(r'^\[?`?([\w/]+?)`?(\]\(.*\))?$', r'\1', cells[0])
+        name = name.split('/')[-1]
+        if name in names:
+            assert name not in rows, f'{doc}: {name} twice'
+            rows[name] = dict(zip(columns, cells))
+    return rows
+
+
+def results_of(model):
+    return {metric: value for result in model.results or ()
+            for metric, value in result.metrics.items()}
+
+
+@pytest.mark.parametrize('doc', ZOO_TABLES)
+def test_the_zoo_tables_show_the_metafile(zoo, doc):
+    """Each params, MACs and paper result a zoo table shows is the
+    metafile's (which the counting tests tie to the configs); the model
+    zoo lists every model."""
+    models = models_of(zoo)
+    rows = table_rows(doc, models)
+    assert len(rows) >= 30
+    if doc == 'docs/model_zoo.md':
+        assert sorted(set(models) - set(rows)) == []
+    for name, row in rows.items():
+        data = models[name].metadata.data
+        assert row['params'] == f"{data['Parameters'] / 1e6:.2f}M", name
+        assert row['MACs'] == f"{data['FLOPs'] / 1e9:.2f}G", name
+        results = results_of(models[name])
+        shown = {RESULT_COLUMNS[column]: cell
+                 for column, cell in row.items() if column in RESULT_COLUMNS}
+        # A table without result columns (the demos', the ablations
+        # without weights) is for models without results.
+        assert shown or results == {}, f'{doc}: {name} shows no result'
+        for metric, cell in shown.items():
+            if metric in results:
+                assert cell == str(results[metric]), (name, metric)
+            else:
+                assert cell == '-', (name, metric)
 
 
 def test_the_index_loads_without_errors(zoo):
@@ -218,6 +285,26 @@ def test_parameters_flops_and_schedule_are_the_configs(zoo, name):
 @pytest.mark.parametrize('name', DETECTORS)
 def test_detector_parameters_and_schedule_are_the_configs(zoo, name):
     check_counts(zoo, name, flops=False)
+
+
+def test_mim_finds_the_install_the_suite_runs_in(zoo, tmp_path):
+    """What ``make install`` installs (editable, the package in the
+    checkout) is what mim sees: ``mim search`` lists every model and ``mim
+    run`` runs a tool of the package."""
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    result = subprocess.run(
+        [sys.executable, '-m', 'mim', 'search', 'mmpoolformer',
+         '--valid-config'], cwd=tmp_path, env=env, capture_output=True,
+        text=True)
+    assert_ok(result)
+    ids = ast.literal_eval(result.stdout.split('valid config ids:')[1])
+    assert sorted(ids) == sorted(models_of(zoo))
+    result = subprocess.run(
+        [sys.executable, '-m', 'mim', 'run', 'mmpoolformer', 'make_demo_data',
+         '--out', 'data', '--num-train', '1', '--num-val', '1'],
+        cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert_ok(result)
+    assert (tmp_path / 'data' / 'annotations' / 'instances_val.json').is_file()
 
 
 @pytest.fixture(scope='module')

@@ -148,6 +148,14 @@ def assert_ok(result):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
 
 
+def output_of(tool, *args, cwd=None):
+    """The stdout of ``tool`` run in this process (:func:`run_in_process`),
+    which must succeed."""
+    result = run_in_process(tool, *args, cwd=cwd)
+    assert_ok(result)
+    return result.stdout
+
+
 def assert_clean_error(result, *fragments):
     """A non-zero exit with exactly one ``error:`` line, naming the
     fragments, and no traceback."""

@@ -11,17 +11,9 @@ TOOLS="$(dirname "$0")"
 TOOL="$TOOLS/$1"
 PROCESSES=$2
 shift 2
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
-PORT=${PORT:-29500}
 PYTHON=${PYTHON:-python}
 
 "$PYTHON" "$TOOL" "$@" --dry-run >/dev/null
-exec "$PYTHON" "$TOOLS/_torchrun.py" \
-    --nnodes="$NNODES" \
-    --node_rank="$NODE_RANK" \
-    --master_addr="$MASTER_ADDR" \
-    --master_port="$PORT" \
-    --nproc_per_node="$PROCESSES" \
+exec "$PYTHON" "$TOOLS/_torchrun.py" --nnodes="${NNODES:-1}" --node_rank="${NODE_RANK:-0}" \
+    --master_addr="${MASTER_ADDR:-127.0.0.1}" --master_port="${PORT:-29500}" --nproc_per_node="$PROCESSES" \
     "$TOOL" --launcher pytorch "$@"

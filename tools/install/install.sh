@@ -4,10 +4,9 @@
 # the folder you run this in, as `make` passes it from the repository root)
 # The versions come from requirements/build.txt and requirements/all.txt.
 # Every step is idempotent: run it again after a failure and it continues where it stopped.
-# Environment: PYTHON (the interpreter that creates the venv, default python3), MMPOOLFORMER_CACHE (where built mmcv
-# wheels are kept, default ~/.cache/mmpoolformer), FORCE_CUDA (1: build mmcv's CUDA ops, 0: not; default: 1 where torch
-# sees a GPU and nvcc is found), MAX_JOBS (parallel compiler jobs, default: all cores),
-# MMPOOLFORMER_PROGRESS_SECONDS (how often the mmcv build reports progress, default 60).
+# Environment: PYTHON (makes the venv, default python3), MMPOOLFORMER_CACHE (built mmcv wheels, default
+# ~/.cache/mmpoolformer), FORCE_CUDA (1/0: mmcv's CUDA ops or not; default 1 where torch sees a GPU and nvcc is found),
+# MAX_JOBS (compiler jobs, default: all cores), MMPOOLFORMER_PROGRESS_SECONDS (progress report interval, default 60).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -61,8 +60,7 @@ else
         || fail "installing $(pin torch) $(pin torchvision)"
 fi
 
-# How far the build of the mmcv source in $1, logging to $2, has come: ninja's "[done/total]" counter when it
-# prints one, else the object files written so far.
+# How far the build of the source in $1 (log $2) has come: ninja's "[done/total]" counter, else the object files.
 compile_progress() {
     local counter
     counter="$(grep -o '^ *\[[0-9]*/[0-9]*\]' "$2" | tail -n 1 | tr -d ' []')"
@@ -89,7 +87,7 @@ mmcv_wheel() {
         "${PIP[@]}" wheel -v --no-deps --no-build-isolation -w "$2" .
 }
 
-# What shaped a wheel built by the recipe, one line each: the recipe, the pins, torch, CUDA, the compiler, Python.
+# What shaped a wheel built by the recipe: the recipe, the pins, torch, CUDA, the compiler, Python.
 mmcv_recipe() {
     declare -f mmcv_source mmcv_wheel
     cat "$ROOT/requirements/build.txt"
@@ -110,8 +108,7 @@ build_mmcv() {
     rm -rf "$wheel_dir" "$wheel_dir.partial"
     (mmcv_wheel "$build_dir/mmcv-$MMCV_VERSION" "$wheel_dir.partial") >"$log" 2>&1 &
     pid=$!
-    local start=$SECONDS every="${MMPOOLFORMER_PROGRESS_SECONDS:-60}" elapsed
-    local next=$every
+    local start=$SECONDS every="${MMPOOLFORMER_PROGRESS_SECONDS:-60}" elapsed next="${MMPOOLFORMER_PROGRESS_SECONDS:-60}"
     while kill -0 "$pid" 2>/dev/null; do
         sleep 1
         elapsed=$((SECONDS - start))
@@ -170,8 +167,7 @@ print(torch.__version__.replace("+", "_"), ("cu" + cuda.replace(".", "")) if cud
             install_mmcv_wheel "$WHEEL_DIR" || fail "installing the mmcv wheel built in $WHEEL_DIR"
         fi
     else
-        echo "no cached wheel for recipe key $RECIPE_KEY in $CACHE_DIR/wheels: building mmcv from source" \
-            "(20-36 minutes on 2 cores)"
+        echo "no cached wheel for recipe key $RECIPE_KEY in $CACHE_DIR/wheels: building mmcv from source (10-20 min, 2 cores)"
         build_mmcv "$WHEEL_DIR"
         install_mmcv_wheel "$WHEEL_DIR" || fail "installing the mmcv wheel built in $WHEEL_DIR"
     fi
@@ -181,8 +177,12 @@ step "the OpenMMLab stack and test requirements (requirements/all.txt)"
 "${PIP[@]}" install -q -r "$ROOT/requirements/all.txt" "$SETUPTOOLS_PIN" \
     || fail "installing the packages in requirements/all.txt"
 
-step "mmpoolformer (editable)"
-"${PIP[@]}" install -q --no-deps --no-build-isolation -e "$ROOT" || fail "installing mmpoolformer in editable mode"
+# mim reads the package's .mim beside its distribution, in site-packages: link it there. (The editable install puts
+# the checkout on sys.path, setup.py's package_dir, so that folder does not hide the package as a namespace.)
+step "mmpoolformer (editable; mim finds it through site-packages/mmpoolformer/.mim)"
+"${PIP[@]}" install -q --no-deps --no-build-isolation -e "$ROOT" \
+    && SITE="$("$PY" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" && mkdir -p "$SITE/mmpoolformer" \
+    && ln -sfn "$ROOT/mmpoolformer/.mim" "$SITE/mmpoolformer/.mim" || fail "installing mmpoolformer in editable mode"
 
 "$PY" -c 'import mmcv.ops, mmdet, mmseg, mmpretrain, mmpoolformer' || fail "importing the installed stack"
 touch "$VENV/.mmpoolformer-installed"
