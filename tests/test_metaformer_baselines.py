@@ -171,8 +171,9 @@ def test_poolformer_checkpoints_and_these_are_not_mixed_up(
     from mmpoolformer.checkpoint import CheckpointError
     v1 = tmp_path / 'poolformer_s12.pth'
     torch.save(reference_s12.state_dict(), v1)
-    with pytest.raises(CheckpointError,
-                       match='no MetaFormer Baselines weights'):
+    with pytest.raises(CheckpointError, match='these are PoolFormer weights '
+                       r'\(network layout\): load them into '
+                       r'mmpoolformer\.PoolFormer$'):
         load_backbone('PoolFormerV2', 's12', v1)
     v2 = tmp_path / 'poolformerv2_s12.pth'
     torch.save(random_timm_model('PoolFormerV2', 's12').state_dict(), v2)

@@ -469,5 +469,6 @@ def test_convert_bad_sources(tmp_path):
     assert_clean_error(
         run_in_process('convert_checkpoint.py', unknown,
                        tmp_path / 'out.pth'),
-        str(unknown), 'no PoolFormer weights recognised')
+        str(unknown),
+        'no PoolFormer or MetaFormer Baselines weights recognised')
     assert not (tmp_path / 'out.pth').exists()

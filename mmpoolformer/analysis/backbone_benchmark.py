@@ -15,8 +15,7 @@ import time
 import torch
 from mmengine.utils import ProgressBar
 
-from ..checkpoint import convert_backbone_state_dict
-from ..checkpoint.convert_baselines import convert_baseline_state_dict
+from ..checkpoint import BASELINES, convert_backbone_state_dict
 from ..engine import fuse_backbones
 from ..models import CAFormer, ConvFormer, PoolFormer, PoolFormerV2
 from .timing import synchronize
@@ -47,7 +46,7 @@ def random_official_weights(arch):
 
 
 # The MetaFormer Baselines families, by the first part of timm's names.
-BASELINES = {
+BASELINE_CLASSES = {
     'poolformerv2': PoolFormerV2,
     'convformer': ConvFormer,
     'caformer': CAFormer,
@@ -58,8 +57,8 @@ def build_ours(arch, **kwargs):
     """Our backbone of ``arch``: a PoolFormer arch ('s12') or a MetaFormer
     Baselines model ('caformer_s18')."""
     family, _, size = arch.partition('_')
-    if family in BASELINES:
-        return BASELINES[family](size, **kwargs)
+    if family in BASELINE_CLASSES:
+        return BASELINE_CLASSES[family](size, **kwargs)
     return PoolFormer(arch, **kwargs)
 
 
@@ -73,7 +72,7 @@ def build_baseline_implementations(arch, training):
     with torch.no_grad():
         for param in reference.parameters():
             param.add_(torch.randn(param.shape, generator=generator) * 0.02)
-    state = convert_baseline_state_dict(reference.state_dict())
+    state = convert_backbone_state_dict(reference.state_dict(), BASELINES)
     # timm's final norm (LayerNorm2d) normalises the pooled features; on the
     # map it is our last output norm.
     implementations = {'timm': (reference, lambda x: reference.head.norm(
@@ -91,7 +90,7 @@ def build_baseline_implementations(arch, training):
 def build_implementations(arch, training):
     """Returns {name: (model, forward returning the last-stage tensor)},
     the reference first."""
-    if arch.partition('_')[0] in BASELINES:
+    if arch.partition('_')[0] in BASELINE_CLASSES:
         return build_baseline_implementations(arch, training)
     reference = random_official_weights(arch)
     state = reference.state_dict()

@@ -1,18 +1,19 @@
 from .atomic_save import ATOMIC_BACKEND, AtomicLocalBackend
 from .convert import (convert_backbone_state_dict, convert_state_dict,
-                      detect_layout, has_official_pos_embeds, split_backbone)
-from .convert_file import (convert_checkpoint_file, foreign_layout,
-                           loadable_checkpoint)
+                      detect_layout, foreign_layout, split_backbone)
+from .convert_file import convert_checkpoint_file, loadable_checkpoint
 from .errors import CheckpointError
+from .layouts import BASELINES, LAYOUTS, POOLFORMER, Family, Layout
 from .pretrained import load_pretrained_backbone
 from .safe_load import (URL_PREFIXES, allow_mmengine_checkpoint_types,
                         load_checkpoint_file, load_state_dict)
 
 __all__ = [
-    'ATOMIC_BACKEND', 'AtomicLocalBackend', 'CheckpointError',
+    'ATOMIC_BACKEND', 'AtomicLocalBackend', 'BASELINES', 'CheckpointError',
+    'Family', 'LAYOUTS', 'Layout', 'POOLFORMER',
     'URL_PREFIXES', 'allow_mmengine_checkpoint_types',
     'convert_backbone_state_dict', 'convert_checkpoint_file',
     'convert_state_dict', 'detect_layout', 'foreign_layout',
-    'has_official_pos_embeds', 'loadable_checkpoint', 'load_checkpoint_file',
+    'loadable_checkpoint', 'load_checkpoint_file',
     'load_pretrained_backbone', 'load_state_dict', 'split_backbone'
 ]

@@ -3,40 +3,14 @@ our configs' models have, as files: for ``tools/convert_checkpoint.py`` and
 for ``tools/test.py``, which converts such a checkpoint before it loads it."""
 import io
 import os.path as osp
-from typing import Optional
 
 import torch
 from mmengine.logging import print_log
 
 from .atomic_save import AtomicLocalBackend
-from .convert import (StateDict, convert_state_dict, detect_layout,
-                      has_official_pos_embeds, split_backbone)
-from .convert_baselines import detect_baseline_layout
+from .convert import convert_state_dict, foreign_layout
 from .errors import CheckpointError
 from .safe_load import load_state_dict
-
-
-def foreign_layout(state_dict: StateDict) -> Optional[str]:
-    """The layout of a checkpoint whose names our models do not have, or
-    None where they load it by name.
-
-    Foreign are a bare backbone or classifier (the official ImageNet
-    ``.pth.tar``, timm), timm's or mmpoolformer 0.1's ``stages.*`` names and
-    the official MetaFormer's position embeddings in ``network``, bare or
-    under ``backbone.``; whole models with official names (mmdet 2.x, mmseg
-    0.x and 1.x releases, mmpretrain) are not. The same holds for MetaFormer
-    Baselines weights ('MetaFormer Baselines official' or '... timm').
-    """
-    backbone, _ = split_backbone(state_dict)
-    baseline = detect_baseline_layout(backbone or state_dict)
-    if baseline:  # a whole model with the official names loads by name
-        return None if backbone and baseline == 'official' else \
-            f'MetaFormer Baselines {baseline}'
-    layout = detect_layout(backbone or state_dict)
-    if layout == 'unknown' or (backbone and layout == 'network'
-                               and not has_official_pos_embeds(backbone)):
-        return None
-    return layout
 
 
 def convert_checkpoint_file(src: str, dst: str) -> int:

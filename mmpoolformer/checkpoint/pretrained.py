@@ -6,9 +6,9 @@ from typing import List, Optional, Tuple
 import torch.nn as nn
 from mmengine.logging import print_log
 
-from .convert import StateDict, split_backbone
+from .convert import convert_backbone_state_dict, split_backbone
 from .errors import CheckpointError
-from .names import POOLFORMER_NAMES, BackboneNames
+from .layouts import POOLFORMER, Family, StateDict
 from .safe_load import load_state_dict
 
 MAX_LISTED = 6
@@ -59,14 +59,15 @@ def _last_norm_keys(state_dict: StateDict) -> List[str]:
     ]
     if not indices:
         return []
-    return sorted(k for k in state_dict if k.startswith(f'norm{max(indices)}.'))
+    last = f'norm{max(indices)}.'
+    return sorted(k for k in state_dict if k.startswith(last))
 
 
 def load_pretrained_backbone(backbone: nn.Module,
                              filename: str,
                              prefix: Optional[str] = None,
                              keep_classifier_norm: bool = False,
-                             names: BackboneNames = POOLFORMER_NAMES) -> None:
+                             family: Family = POOLFORMER) -> None:
     """Loads ``filename`` (path or URL) into ``backbone``.
 
     Any recognised layout is converted first. A classification checkpoint's
@@ -80,7 +81,7 @@ def load_pretrained_backbone(backbone: nn.Module,
 
     Args:
         backbone (nn.Module): A :class:`mmpoolformer.PoolFormer` or a
-            backbone of another family ``names`` describes.
+            backbone of the family ``family``.
         filename (str): Checkpoint path or URL.
         prefix (str, optional): Take only the keys under this prefix (e.g.
             ``'backbone.'``). Defaults to None: ``backbone.`` keys when the
@@ -88,8 +89,8 @@ def load_pretrained_backbone(backbone: nn.Module,
         keep_classifier_norm (bool): Load a classification checkpoint's final
             norm into the last stage's output norm. Defaults to False: that
             norm keeps its initialisation (weight 1, bias 0).
-        names (BackboneNames): The family's names. Defaults to
-            PoolFormer's.
+        family (Family): The backbone's family (``layouts.POOLFORMER``,
+            the default, or ``layouts.BASELINES``).
 
     Raises:
         CheckpointError: the file is missing, unreadable or unsafe, holds no
@@ -99,7 +100,7 @@ def load_pretrained_backbone(backbone: nn.Module,
     stored, rest = _backbone_and_rest(
         load_state_dict(filename), filename, prefix)
     try:
-        state_dict = names.convert(stored)
+        state_dict = convert_backbone_state_dict(stored, family)
     except CheckpointError as error:
         raise CheckpointError(f'{filename}: {error}') from None
     classifier_norm = [] if keep_classifier_norm or not is_classifier(
@@ -109,10 +110,10 @@ def load_pretrained_backbone(backbone: nn.Module,
     }
 
     own = backbone.state_dict()
-    built = len(getattr(backbone, names.container))
+    built = len(getattr(backbone, family.container))
     skipped = {
         k for k in state_dict
-        if (m := names.stage_key.match(k)) and k not in own
+        if (m := family.stage_key.match(k)) and k not in own
         and int(next(filter(None, m.groups()))) >= built
     }
     unused_norms = {
@@ -140,7 +141,7 @@ def load_pretrained_backbone(backbone: nn.Module,
                         f'the model: {_listing(unexpected)}')
     if problems:
         raise CheckpointError(
-            f'{filename} does not fit this {names.family} backbone (another '
+            f'{filename} does not fit this {family.name} backbone (another '
             f'arch, token mixer or network?): ' + '; '.join(problems))
 
     backbone.load_state_dict(
@@ -158,4 +159,4 @@ def load_pretrained_backbone(backbone: nn.Module,
     if skipped or unused_norms:
         notes.append('skipped tensors of stages/norms this backbone does not '
                      f'build: {_listing(skipped | unused_norms)}')
-    print_log(f'{names.family}: ' + '; '.join(notes), logger='current')
+    print_log(f'{family.name}: ' + '; '.join(notes), logger='current')

@@ -4,11 +4,13 @@ loading of the family's checkpoint layouts."""
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch.nn as nn
+from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from mmpoolformer.checkpoint import load_pretrained_backbone
-from mmpoolformer.checkpoint.names import BackboneNames
+from mmpoolformer.checkpoint import Family, load_pretrained_backbone
+from mmpoolformer.checkpoint.layouts import (OFFICIAL_POS_EMBED, detect,
+                                             to_ours)
 
 
 class MetaFormerBackbone(BaseModule):
@@ -16,7 +18,15 @@ class MetaFormerBackbone(BaseModule):
 
     A subclass checks its arguments, passes them here, lists the modules
     (and loose parameters) its frozen stages hold, and names its checkpoint
-    layout in ``checkpoint_names``.
+    family in ``checkpoint_family``.
+
+    ``load_state_dict`` (and so mmengine's ``load_checkpoint``, ``load_from``
+    and ``--resume``, which load through it, the backbone's keys under its
+    prefix) takes a state dict of any layout of the family
+    (:mod:`mmpoolformer.checkpoint.layouts`): a pre-hook renames its keys to
+    ours, reshapes pointwise weights, makes a classifier's final norm the
+    last stage's output norm and drops its head, before PyTorch matches the
+    keys, strictly or not.
 
     Args:
         embed_dims (Sequence[int]): Channels of each stage.
@@ -28,7 +38,7 @@ class MetaFormerBackbone(BaseModule):
         init_cfg (dict | list[dict], optional): Initialisation config.
     """
 
-    checkpoint_names: BackboneNames
+    checkpoint_family: Family
 
     def __init__(self, embed_dims: Sequence[int], out_indices: tuple,
                  frozen_stages: int, norm_eval: bool, with_cp: bool,
@@ -43,6 +53,7 @@ class MetaFormerBackbone(BaseModule):
         self.with_cp = with_cp
         self.channels_last = channels_last
         self.fused = False
+        self.register_load_state_dict_pre_hook(_load_any_layout)
 
     @property
     def out_channels(self) -> List[int]:
@@ -89,7 +100,40 @@ class MetaFormerBackbone(BaseModule):
                 prefix=self.init_cfg.get('prefix'),
                 keep_classifier_norm=self.init_cfg.get(
                     'keep_classifier_norm', False),
-                names=self.checkpoint_names)
+                family=self.checkpoint_family)
             self._is_init = True
         else:
             super().init_weights()
+
+
+def _load_any_layout(backbone: MetaFormerBackbone, state_dict: dict,
+                     prefix: str, *args) -> None:
+    """A ``load_state_dict`` pre-hook: the backbone's keys of
+    ``state_dict`` (under ``prefix``) in another layout of its family become
+    ours, in place; weights of another family get an error message, which
+    ``load_state_dict`` raises."""
+    keys = [k for k in state_dict if k.startswith(prefix)]
+    local = {k[len(prefix):]: state_dict[k] for k in keys}
+    layout = detect(local)
+    if layout is None:
+        return
+    family = backbone.checkpoint_family
+    if layout.family is not family:
+        error_msgs = args[-1]
+        error_msgs.append(
+            f'these are {layout.family.name} weights ({layout.name} '
+            f'layout), not {family.name} weights')
+        return
+    if not layout.renames and not any(
+            k.startswith((layout.final_norm, layout.head))
+            or OFFICIAL_POS_EMBED.match(k) for k in local):
+        return  # our own names
+    mapped = to_ours(local, layout)
+    for key in keys:
+        del state_dict[key]
+    state_dict.update({prefix + k: v for k, v in {
+        **mapped.backbone, **mapped.final_norm}.items()})
+    print_log(f'{family.name}: loading {len(local)} tensors of the '
+              f'{layout.name} layout under our names'
+              + (f', without the {len(mapped.head)} of its head'
+                 if mapped.head else ''), logger='current')

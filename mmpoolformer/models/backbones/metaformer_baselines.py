@@ -6,7 +6,7 @@ from typing import (Callable, Dict, List, Optional, Sequence, Tuple,
 import torch
 import torch.nn as nn
 
-from mmpoolformer.checkpoint.names import BASELINE_NAMES
+from mmpoolformer.checkpoint import BASELINES
 from mmpoolformer.registry import MODELS
 from ..layers import (CHANNELS_LAST_MIXER_ALIASES, Attention, BaselineBlock,
                       Downsampling, LinearMlp, Pooling, SpatialMLP, build_act,
@@ -160,7 +160,7 @@ class MetaFormerBaseline(MetaFormerBackbone):
     """
 
     arch_settings: Dict[str, Dict] = {}
-    checkpoint_names = BASELINE_NAMES
+    checkpoint_family = BASELINES
     default_arch: str = ''
     default_token_mixer: CfgOrStages = 'identity'
     default_norm_cfg: CfgOrStages = LN_NO_BIAS

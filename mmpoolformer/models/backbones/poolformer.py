@@ -5,7 +5,7 @@ import torch
 import torch.nn as nn
 from torch.utils.checkpoint import checkpoint
 
-from mmpoolformer.checkpoint.names import POOLFORMER_NAMES
+from mmpoolformer.checkpoint import POOLFORMER
 from mmpoolformer.registry import MODELS
 from ..layers import (FusedPoolFormerBlock, PatchEmbed, add_pos_embed,
                       build_norm)
@@ -159,7 +159,7 @@ class PoolFormer(MetaFormerBackbone):
             and what is allowed.
     """
 
-    checkpoint_names = POOLFORMER_NAMES
+    checkpoint_family = POOLFORMER
     arch_settings = {
         's12': dict(layers=[2, 2, 6, 2], embed_dims=[64, 128, 320, 512],
                     layer_scale_init_value=1e-5),
