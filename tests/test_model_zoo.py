@@ -289,22 +289,30 @@ def test_detector_parameters_and_schedule_are_the_configs(zoo, name):
 
 def test_mim_finds_the_install_the_suite_runs_in(zoo, tmp_path):
     """What ``make install`` installs (editable, the package in the
-    checkout) is what mim sees: ``mim search`` lists every model and ``mim
-    run`` runs a tool of the package."""
+    checkout) is what mim sees: ``mim search`` lists every model, ``mim
+    train`` trains the RetinaNet demo two iterations with the package's
+    tools and ``mim run`` runs one of them."""
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
-    result = subprocess.run(
-        [sys.executable, '-m', 'mim', 'search', 'mmpoolformer',
-         '--valid-config'], cwd=tmp_path, env=env, capture_output=True,
-        text=True)
-    assert_ok(result)
-    ids = ast.literal_eval(result.stdout.split('valid config ids:')[1])
+
+    def mim_here(*args):
+        result = subprocess.run([sys.executable, '-m', 'mim', *map(str, args)],
+                                cwd=tmp_path, env=env, capture_output=True,
+                                text=True)
+        assert_ok(result)
+        return result.stdout
+
+    listed = mim_here('search', 'mmpoolformer', '--valid-config')
+    ids = ast.literal_eval(listed.split('valid config ids:')[1])
     assert sorted(ids) == sorted(models_of(zoo))
-    result = subprocess.run(
-        [sys.executable, '-m', 'mim', 'run', 'mmpoolformer', 'make_demo_data',
-         '--out', 'data', '--num-train', '1', '--num-val', '1'],
-        cwd=tmp_path, env=env, capture_output=True, text=True)
-    assert_ok(result)
-    assert (tmp_path / 'data' / 'annotations' / 'instances_val.json').is_file()
+    make_demo_data(tmp_path, num_train=2, num_val=1)
+    trained = mim_here('train', 'mmpoolformer', DEMO, '--work-dir', 'work',
+                       '--cfg-options', 'train_cfg.max_iters=2',
+                       'train_dataloader.batch_size=2')
+    assert '/site-packages/mmpoolformer/.mim/tools/train.py ' in trained
+    assert (tmp_path / 'work' / 'iter_2.pth').is_file()
+    mim_here('run', 'mmpoolformer', 'make_demo_data', '--out', 'more',
+             '--num-train', '1', '--num-val', '1')
+    assert (tmp_path / 'more' / 'annotations' / 'instances_val.json').is_file()
 
 
 @pytest.fixture(scope='module')
