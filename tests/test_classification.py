@@ -196,7 +196,8 @@ def test_demo_classifier_trains_and_tests_through_the_tools(tmp_path):
 
 def test_tools_test_evaluates_a_bare_official_checkpoint(tmp_path):
     """The official .pth.tar layout (``network.*``, ``norm``, ``head``) is
-    converted by tools/test.py, which says so, and then evaluates."""
+    converted in memory by tools/test.py's runner, which says so, and then
+    evaluates; no converted file is written."""
     from tool_runs import assert_ok, run_in_process
     make_demo_data(tmp_path, num_train=2, num_val=6, img_size=64)
     reference = mmpretrain_poolformer('s12', seed=4)
@@ -207,10 +208,9 @@ def test_tools_test_evaluates_a_bare_official_checkpoint(tmp_path):
         'test.py', CONFIGS / 'demo' / 'poolformer_s12_demo_cls.py', path,
         '--work-dir', tmp_path / 'work', cwd=tmp_path)
     assert_ok(result)
-    converted = tmp_path / 'work' / 'poolformer_s12_converted.pth'
-    assert f'network layout: converted {len(state)} tensors' in \
-        result.stdout + result.stderr
-    assert converted.is_file()
+    assert f'has weights in the network layout: loading {len(state)} ' \
+        "tensors under the model's names" in result.stdout + result.stderr
+    assert list((tmp_path / 'work').rglob('*.pth')) == []
     assert 'accuracy/top1' in result.stdout
     assert 'missing keys' not in result.stdout + result.stderr
 

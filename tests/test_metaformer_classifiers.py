@@ -218,8 +218,8 @@ model = dict(
 
 def test_tools_test_evaluates_a_bare_official_checkpoint(tmp_path):
     """The official CAFormer .pth layout (``downsample_layers``,
-    ``stages``, ``norm``, ``head.fc1``...) is converted by tools/test.py,
-    which says so, and evaluates with no key missing."""
+    ``stages``, ``norm``, ``head.fc1``...) is converted by tools/test.py's
+    runner, which says so, and evaluates with no key missing."""
     make_demo_data(tmp_path, num_train=2, num_val=6, img_size=64)
     config = tmp_path / 'caformer_s18_demo_cls.py'
     config.write_text(DEMO_CAFORMER.format(
@@ -233,9 +233,9 @@ def test_tools_test_evaluates_a_bare_official_checkpoint(tmp_path):
                             tmp_path / 'work', cwd=tmp_path)
     assert_ok(result)
     output = result.stdout + result.stderr
-    assert 'MetaFormer Baselines official layout: converted ' \
+    assert 'MetaFormer Baselines official layout: loading ' \
         f'{len(state)} tensors' in output
-    assert (tmp_path / 'work' / 'caformer_s18_converted.pth').is_file()
+    assert list((tmp_path / 'work').rglob('*.pth')) == []
     assert 'accuracy/top1' in result.stdout
     assert 'missing keys' not in output and 'unexpected key' not in output
 

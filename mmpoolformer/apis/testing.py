@@ -10,7 +10,6 @@ from mmengine.config import Config, ConfigDict
 from mmengine.evaluator import DumpResults
 from mmengine.logging import print_log
 
-from ..checkpoint import loadable_checkpoint
 from ..datasets import check_dataset_folders
 from ..engine import (UsageError, add_custom_hook, build_config_model,
                       build_runner, check_checkpoint, end_process_group,
@@ -121,7 +120,7 @@ def run_test(cfg: Config,
     Returns:
         dict: The metrics.
     """
-    cfg.load_from = loadable_checkpoint(checkpoint, cfg.work_dir)
+    cfg.load_from = checkpoint
     cfg.launcher = launcher
     runner = build_runner(cfg)
     if out is not None and out.endswith(PICKLE_SUFFIXES):

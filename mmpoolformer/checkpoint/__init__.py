@@ -1,7 +1,7 @@
 from .atomic_save import ATOMIC_BACKEND, AtomicLocalBackend
 from .convert import (convert_backbone_state_dict, convert_state_dict,
                       detect_layout, foreign_layout, split_backbone)
-from .convert_file import convert_checkpoint_file, loadable_checkpoint
+from .convert_file import convert_checkpoint_file
 from .errors import CheckpointError
 from .layouts import BASELINES, LAYOUTS, POOLFORMER, Family, Layout
 from .pretrained import load_pretrained_backbone
@@ -14,6 +14,6 @@ __all__ = [
     'URL_PREFIXES', 'allow_mmengine_checkpoint_types',
     'convert_backbone_state_dict', 'convert_checkpoint_file',
     'convert_state_dict', 'detect_layout', 'foreign_layout',
-    'loadable_checkpoint', 'load_checkpoint_file',
+    'load_checkpoint_file',
     'load_pretrained_backbone', 'load_state_dict', 'split_backbone'
 ]

@@ -2,15 +2,19 @@
 file, checkpoints written atomically, and CPU processes over gloo where
 there is no CUDA."""
 import copy
-from typing import Dict, Optional, Union
+from typing import Callable, Dict, Optional, Union
 
 from mmengine.config import Config
 from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
+from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop
 from mmengine.runner import Runner as MMEngineRunner
+from mmengine.runner.checkpoint import (_load_checkpoint,
+                                        _load_checkpoint_to_model)
 from torch.utils.data import DataLoader
 
-from mmpoolformer.checkpoint import ATOMIC_BACKEND
+from mmpoolformer.checkpoint import (ATOMIC_BACKEND, convert_state_dict,
+                                     foreign_layout)
 from mmpoolformer.datasets import (as_annotation_error, check_dataset_folders,
                                    check_samples)
 from mmpoolformer.registry import RUNNERS
@@ -43,6 +47,11 @@ class Runner(MMEngineRunner):
     machine without CUDA, it runs as CPU processes over gloo (see
     :func:`~mmpoolformer.engine.cpu_launch.set_up_cpu_launch`).
 
+    It loads (``load_from``, ``resume``) a checkpoint of any layout of
+    :data:`mmpoolformer.checkpoint.LAYOUTS`: one whose names the model does
+    not have (a bare official ImageNet classifier, timm's, mmpoolformer
+    0.1's) is converted in memory first, and the log says so.
+
     The tools in ``tools/`` build this runner; a config selects it for
     other tools and scripts with ``runner_type='mmpoolformer.Runner'``.
     """
@@ -69,6 +78,33 @@ class Runner(MMEngineRunner):
         cfg = copy.deepcopy(cfg)
         set_up_cpu_launch(cfg)
         return super().from_cfg(cfg)
+
+    def load_checkpoint(self,
+                        filename: str,
+                        map_location: Union[str, Callable] = 'cpu',
+                        strict: bool = False,
+                        revise_keys: list = [(r'^module.', '')]) -> dict:
+        """mmengine's :meth:`~mmengine.runner.Runner.load_checkpoint`, the
+        checkpoint's state dict in our names first where it is in another
+        layout."""
+        checkpoint = _load_checkpoint(filename, map_location=map_location)
+        state_dict = checkpoint.get('state_dict', checkpoint)
+        layout = foreign_layout(state_dict)
+        if layout is not None:
+            converted = convert_state_dict(state_dict)
+            checkpoint = dict(checkpoint, state_dict=converted) \
+                if 'state_dict' in checkpoint else converted
+            self.logger.info(f'{filename} has weights in the {layout} layout: '
+                             f'loading {len(converted)} tensors under the '
+                             'model\'s names')
+        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+        model = self.model.module if is_model_wrapper(self.model) \
+            else self.model
+        checkpoint = _load_checkpoint_to_model(
+            model, checkpoint, strict, revise_keys=revise_keys)
+        self._has_loaded = True
+        self.logger.info(f'Load checkpoint from {filename}')
+        return checkpoint
 
     def build_train_loop(self, loop: Union[BaseLoop, Dict]) -> BaseLoop:
         self._check_dataset_folders(loop, 'train_dataloader')
