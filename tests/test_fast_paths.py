@@ -242,3 +242,19 @@ def test_fuse_backbones_fuses_baselines_and_says_so():
     assert model['a'].fused and model['b'].fused
     assert fuse_backbones(model) == 'fused 0 blocks in 0 PoolFormer ' \
         'backbone(s)'
+
+
+def test_without_the_private_onednn_op_the_public_path_runs(plain,
+                                                            monkeypatch):
+    """On a torch build without ``mkldnn._convolution_pointwise`` (the
+    check finds none), a fused channels-last backbone runs its MLPs with
+    public ops and still equals the unfused model."""
+    fused = twin(plain, channels_last=True).fuse()
+    block = fused.stages[0][0]
+    x = torch.randn(2, 64, 24, 40).contiguous(
+        memory_format=torch.channels_last)
+    assert onednn_mlp.can_run(x, block.fc1, block.act)
+    monkeypatch.setattr(onednn_mlp, 'POINTWISE_OPS', None)
+    assert not onednn_mlp.can_run(x, block.fc1, block.act)
+    with torch.no_grad():
+        assert_same(fused(X), plain(X))
