@@ -6,8 +6,8 @@ from typing import Optional, Tuple
 from mmengine.logging import print_log
 
 from .errors import CheckpointError
-from .layouts import (OFFICIAL_POS_EMBED, POOLFORMER, Family, Layout,
-                      Mapped, StateDict, detect, to_ours)
+from .layouts import (POOLFORMER, Family, Layout, Mapped, StateDict, detect,
+                      has_our_names, to_ours)
 
 
 def detect_layout(state_dict: StateDict) -> str:
@@ -61,7 +61,7 @@ def convert_backbone_state_dict(state_dict: StateDict,
                   f'{len(mapped.head)} head tensors: '
                   f'{", ".join(layout.head + k for k in mapped.head)}',
                   logger='current')
-    return {**mapped.backbone, **mapped.final_norm}
+    return mapped.with_final_norm()
 
 
 def split_backbone(state_dict: StateDict,
@@ -98,8 +98,8 @@ def convert_state_dict(state_dict: StateDict) -> StateDict:
             f'keys like: {", ".join(list(state_dict)[:5])}')
     mapped = to_ours(backbone or state_dict, layout)
     if backbone:
-        return {**{f'backbone.{k}': v for k, v in {
-            **mapped.backbone, **mapped.final_norm}.items()}, **rest}
+        return {**{f'backbone.{k}': v
+                   for k, v in mapped.with_final_norm().items()}, **rest}
     final_norm = {
         f'head.norm.{k.split(".", 1)[1]}': v
         for k, v in mapped.final_norm.items()
@@ -124,8 +124,6 @@ def foreign_layout(state_dict: StateDict) -> Optional[str]:
     layout = detect(backbone or state_dict)
     if layout is None:
         return None
-    official = layout.name in ('network', 'MetaFormer Baselines official')
-    if backbone and official and not any(
-            OFFICIAL_POS_EMBED.match(k) for k in backbone):
+    if backbone and has_our_names(backbone, layout):
         return None
     return layout.name

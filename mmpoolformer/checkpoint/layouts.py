@@ -46,11 +46,16 @@ class Family:
         """The prefix of stage ``stage``'s output norm."""
         return f'norm{self.stride * stage}.'
 
+    def index(self, key: str) -> Optional[int]:
+        """The index in ``container`` of the stage part ``key`` (our names)
+        belongs to, or None for a key of no stage."""
+        m = self.stage_key.match(key)
+        return int(next(filter(None, m.groups()))) if m else None
+
     def num_stages(self, state_dict: StateDict) -> int:
         """Stages of a state dict in our names."""
-        return 1 + max(
-            int(next(filter(None, m.groups()))) // self.stride
-            for k in state_dict if (m := self.stage_key.match(k)))
+        return 1 + max(index // self.stride for k in state_dict
+                       if (index := self.index(k)) is not None)
 
 
 # network.{2i} (blocks), network.{2i-1} (downsampling), norm{2i},
@@ -81,6 +86,9 @@ class Layout:
             final norm.
         head (str): Key prefix of a classifier's head; its tensors become
             ``head.fc.*`` of a whole classifier.
+        pos_embeds_in_network (bool): Position embeddings may be entries of
+            ``network`` (the official MetaFormer hybrids):
+            :func:`lift_pos_embeds`.
     """
     name: str
     family: Family
@@ -89,6 +97,7 @@ class Layout:
     pointwise: str = r'\.mlp\.fc\d\.weight$'
     final_norm: str = 'norm.'
     head: str = 'head.'
+    pos_embeds_in_network: bool = False
 
 
 def _index(times: int, plus: int, prefix: str,
@@ -117,7 +126,8 @@ LAYOUTS = (
            head='head.fc.'),
     # The official sail-sg PoolFormer and MetaFormer, mmpretrain, mmseg 1.x,
     # ours since 0.2 (the hybrids' position embeddings: lift_pos_embeds).
-    Layout('network', POOLFORMER, r'network\.\d+\.'),
+    Layout('network', POOLFORMER, r'network\.\d+\.',
+           pos_embeds_in_network=True),
     # timm's poolformer (stem.conv, stages.{i}.blocks.{j}, linear MLPs).
     Layout('timm', POOLFORMER,
            r'stem\.conv\.|stages\.\d+\.blocks\.\d+\.layer_scale\d\.scale$',
@@ -169,6 +179,15 @@ def lift_pos_embeds(state_dict: StateDict) -> StateDict:
     return lifted
 
 
+def has_our_names(state_dict: StateDict, layout: Layout) -> bool:
+    """Whether a backbone state dict of ``layout`` loads by name: a layout
+    without renames, no classifier's final norm or head, no position
+    embeddings in ``network``."""
+    return not layout.renames and not any(
+        k.startswith((layout.final_norm, layout.head))
+        or OFFICIAL_POS_EMBED.match(k) for k in state_dict)
+
+
 @dataclass
 class Mapped:
     """A backbone state dict in our names, split as a classifier's is.
@@ -183,6 +202,11 @@ class Mapped:
     backbone: StateDict
     final_norm: StateDict
     head: StateDict
+
+    def with_final_norm(self) -> StateDict:
+        """The backbone's tensors and the final norm as its last output
+        norm."""
+        return {**self.backbone, **self.final_norm}
 
 
 def to_ours(state_dict: StateDict, layout: Layout) -> Mapped:
@@ -200,7 +224,7 @@ def to_ours(state_dict: StateDict, layout: Layout) -> Mapped:
             value = value.reshape(*value.shape[:2],
                                   *(1, ) * (family.weight_dims - 2))
         renamed[key] = value
-    if layout.family is POOLFORMER:
+    if layout.pos_embeds_in_network:
         renamed = lift_pos_embeds(renamed)
     norm = family.out_norm(family.num_stages(renamed) - 1)
     final_norm = {norm + k[len(layout.final_norm):]: renamed.pop(k)

@@ -113,8 +113,8 @@ def load_pretrained_backbone(backbone: nn.Module,
     built = len(getattr(backbone, family.container))
     skipped = {
         k for k in state_dict
-        if (m := family.stage_key.match(k)) and k not in own
-        and int(next(filter(None, m.groups()))) >= built
+        if k not in own and (index := family.index(k)) is not None
+        and index >= built
     }
     unused_norms = {
         k for k in state_dict

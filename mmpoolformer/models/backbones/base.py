@@ -9,8 +9,7 @@ from mmengine.model import BaseModule
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmpoolformer.checkpoint import Family, load_pretrained_backbone
-from mmpoolformer.checkpoint.layouts import (OFFICIAL_POS_EMBED, detect,
-                                             to_ours)
+from mmpoolformer.checkpoint.layouts import detect, has_our_names, to_ours
 
 
 class MetaFormerBackbone(BaseModule):
@@ -124,15 +123,13 @@ def _load_any_layout(backbone: MetaFormerBackbone, state_dict: dict,
             f'these are {layout.family.name} weights ({layout.name} '
             f'layout), not {family.name} weights')
         return
-    if not layout.renames and not any(
-            k.startswith((layout.final_norm, layout.head))
-            or OFFICIAL_POS_EMBED.match(k) for k in local):
-        return  # our own names
+    if has_our_names(local, layout):
+        return
     mapped = to_ours(local, layout)
     for key in keys:
         del state_dict[key]
-    state_dict.update({prefix + k: v for k, v in {
-        **mapped.backbone, **mapped.final_norm}.items()})
+    state_dict.update(
+        {prefix + k: v for k, v in mapped.with_final_norm().items()})
     print_log(f'{family.name}: loading {len(local)} tensors of the '
               f'{layout.name} layout under our names'
               + (f', without the {len(mapped.head)} of its head'
