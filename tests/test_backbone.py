@@ -79,29 +79,29 @@ def test_drop_path_rises_linearly_over_all_blocks():
 
 
 def test_layer_scale_defaults_follow_arch():
-    assert PoolFormer('s24').stages[0][0].layer_scale_1[0].item() == \
+    assert PoolFormer('s24').stages[0][0].layer_scale1.scale[0].item() == \
         pytest.approx(1e-5)
-    assert PoolFormer('s36').stages[0][0].layer_scale_1[0].item() == \
+    assert PoolFormer('s36').stages[0][0].layer_scale1.scale[0].item() == \
         pytest.approx(1e-6)
     custom = PoolFormer(
         dict(layers=[1, 1, 1, 1], embed_dims=[8, 16, 32, 64]),
         layer_scale_init_value=0.5)
-    assert custom.stages[3][0].layer_scale_2[0].item() == 0.5
+    assert custom.stages[3][0].layer_scale2.scale[0].item() == 0.5
     assert custom.out_channels == [8, 16, 32, 64]
 
 
 def test_out_indices_select_and_negative_indices():
     model = PoolFormer('s12', out_indices=(-3, -1)).eval()
     assert model.out_indices == (1, 3)
-    assert not hasattr(model, 'norm0') and not hasattr(model, 'norm4')
-    assert hasattr(model, 'norm2') and hasattr(model, 'norm6')
+    assert not hasattr(model, 'norm0') and not hasattr(model, 'norm2')
+    assert hasattr(model, 'norm1') and hasattr(model, 'norm3')
     outs = model(torch.randn(1, 3, 64, 64))
     assert [o.shape[1] for o in outs] == [128, 512]
 
 
 def test_stages_after_last_output_are_not_built():
     model = PoolFormer('s12', out_indices=(0, 1))
-    assert len(model.stages) == 2 and len(model.network) == 3
+    assert len(model.stages) == 2 and len(model.downsample_layers) == 2
     outs = model(torch.randn(1, 3, 64, 64))
     sum(o.sum() for o in outs).backward()
     unused = [n for n, p in model.named_parameters() if p.grad is None]
@@ -112,16 +112,17 @@ def test_stages_after_last_output_are_not_built():
 def test_frozen_stages_stay_frozen_after_train(frozen_stages):
     model = PoolFormer('s12', frozen_stages=frozen_stages)
     model.train()
-    frozen = ['patch_embed.'] + [
-        f'network.{k}.' for k in range(2 * frozen_stages)
-    ] + [f'norm{2 * i}.' for i in range(frozen_stages)]
+    frozen = ['downsample_layers.0.'] + [
+        f'{part}.{i}.' for i in range(frozen_stages)
+        for part in ('downsample_layers', 'stages')
+    ] + [f'norm{i}.' for i in range(frozen_stages)]
     outs = model(torch.randn(2, 3, 64, 64))
     sum(o.sum() for o in outs).backward()
     for name, param in model.named_parameters():
         is_frozen = name.startswith(tuple(frozen))
         assert param.requires_grad is not is_frozen, name
         assert (param.grad is None) is is_frozen, name
-    assert not model.patch_embed.training
+    assert not model.downsample_layers[0].training
     for i, stage in enumerate(model.stages):
         assert stage.training is (i >= frozen_stages)
 
@@ -191,7 +192,7 @@ def test_hybrid_mixers_and_norms_are_what_was_asked():
     assert mixers == [Pooling, Pooling, Attention, SpatialMLP]
     assert model.stages[3][0].token_mixer.num_tokens == 2 * 3
     assert isinstance(model.stages[2][0].norm1, LayerNorm2d)
-    assert isinstance(model.norm6, LayerNorm2d)
+    assert isinstance(model.norm3, LayerNorm2d)
     plain = PoolFormer('s12')
     assert sum(p.numel() for p in model.parameters()) > sum(
         p.numel() for p in plain.parameters())
@@ -205,15 +206,15 @@ def test_pos_embed_is_added_before_its_stage_and_resized_elsewhere():
         's12', pos_embed=(False, False, True, False), img_size=(64, 96))
     embed = model.position_embedding(2)
     assert [k for k in model.state_dict() if 'pos_embed' in k] == [
-        'pos_embed4'
+        'pos_embed2'
     ]
     assert embed.shape == (1, 320, 4, 6) and not embed.any()
     with torch.no_grad():
         embed.normal_()
     seen = {}
-    model.network[3].register_forward_hook(
+    model.downsample_layers[2].register_forward_hook(
         lambda module, args, out: seen.update(downsampled=out))
-    model.network[4].register_forward_pre_hook(
+    model.stages[2].register_forward_pre_hook(
         lambda module, args: seen.update(stage_input=args[0]))
     model.eval()
     for size in ((64, 96), (80, 144)):
@@ -235,7 +236,7 @@ def test_frozen_stages_freeze_their_position_embeddings():
         name: param.requires_grad
         for name, param in model.named_parameters()
         if name.startswith('pos_embed')
-    } == {'pos_embed0': False, 'pos_embed2': False, 'pos_embed4': True}
+    } == {'pos_embed0': False, 'pos_embed1': False, 'pos_embed2': True}
 
 
 def test_pooling_mixer_is_pool_minus_input():
@@ -266,7 +267,7 @@ def test_converter_maps_every_official_tensor(reference_s12):
 
 
 @pytest.mark.parametrize('arch', ARCHS)
-def test_parameters_carry_the_official_names(arch):
+def test_the_official_names_load_strictly(arch):
     """mmpretrain's PoolFormer uses the official names: its state dict
     loads strictly, as it is, and gives the same features."""
     reference = mmpretrain_poolformer(arch, seed=2)
@@ -300,10 +301,10 @@ def test_norm_cfg_builds_through_the_registries_and_trains(norm_cfg,
         assert not isinstance(norm, torch.nn.SyncBatchNorm)
     model.train()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    before = model.norm2.weight.detach().clone()
+    before = model.norm1.weight.detach().clone()
     sum(o.square().mean() for o in model(torch.randn(2, 3, 64, 64))).backward()
     optimizer.step()
-    assert not torch.equal(before, model.norm2.weight)
+    assert not torch.equal(before, model.norm1.weight)
 
 
 def test_unknown_layer_types_are_refused_by_name():

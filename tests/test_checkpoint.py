@@ -44,8 +44,8 @@ def assert_outputs_equal(model, expected, indices=(0, 1, 2, 3)):
 
 def assert_fresh_last_norm(model):
     """The last output norm as built: weight 1, bias 0."""
-    assert torch.all(model.norm6.weight == 1)
-    assert torch.all(model.norm6.bias == 0)
+    assert torch.all(model.norm3.weight == 1)
+    assert torch.all(model.norm3.bias == 0)
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def log_lines():
 def test_official_classification_layout_loads_and_reports_norms(
         reference_s12, tmp_path, log_lines):
     """As the official detection and segmentation code, the classifier's
-    final norm is skipped (and logged): norm6 starts at weight 1, bias 0.
+    final norm is skipped (and logged): norm3 starts at weight 1, bias 0.
     ``keep_classifier_norm`` loads it there."""
     path = tmp_path / 'poolformer_s12.pth.tar'
     torch.save(official_classification(reference_s12), path)
@@ -75,12 +75,12 @@ def test_official_classification_layout_loads_and_reports_norms(
     assert 'norm0.weight' in log and 'head.weight' in log
     assert "skipped the classifier's final norm" in log
     assert 'keep_classifier_norm=True' in log
-    assert 'norm6.bias, norm6.weight' in log
+    assert 'norm3.bias, norm3.weight' in log
     # Only the norms were not loaded: the stages' features are the
     # reference's.
-    for k in (0, 2, 4, 6):
-        getattr(model, f'norm{k}').load_state_dict(
-            getattr(reference_s12, f'norm{k}').state_dict())
+    for i in range(4):
+        getattr(model, f'norm{i}').load_state_dict(
+            getattr(reference_s12, f'norm{2 * i}').state_dict())
     assert_outputs_equal(model, reference_outputs(reference_s12))
 
     log_lines.clear()
@@ -106,7 +106,7 @@ def test_mmpretrain_classifier_checkpoint_loads(reference_s12, tmp_path):
     torch.save({'state_dict': state, 'meta': {'epoch': 300}}, path)
     model = pretrained(path)
     assert_fresh_last_norm(model)
-    model.norm6.load_state_dict(reference_s12.norm6.state_dict())
+    model.norm3.load_state_dict(reference_s12.norm6.state_dict())
     assert_outputs_equal(model, reference_outputs(reference_s12))
     assert_outputs_equal(pretrained(path, keep_classifier_norm=True),
                          reference_outputs(reference_s12))
@@ -160,8 +160,8 @@ def test_timm_layout_loads_and_matches_timm_stages(tmp_path):
     # timm's head.norm is the classifier's final norm.
     assert_fresh_last_norm(model)
     kept = pretrained(path, keep_classifier_norm=True)
-    assert torch.equal(kept.norm6.weight, reference.head.norm.weight)
-    assert torch.equal(kept.norm6.bias, reference.head.norm.bias)
+    assert torch.equal(kept.norm3.weight, reference.head.norm.weight)
+    assert torch.equal(kept.norm3.bias, reference.head.norm.bias)
 
 
 def test_pretrained_argument_is_the_init_cfg_shortcut(reference_s12,
@@ -188,18 +188,25 @@ def test_own_layout_round_trips(tmp_path):
         assert torch.equal(value, loaded.state_dict()[key]), key
 
 
-def test_official_whole_detector_checkpoint_keeps_its_names(reference_s12):
+def our_names(prefix='backbone.', **kwargs):
+    return {prefix + k for k in PoolFormer('s12', **kwargs).state_dict()}
+
+
+def test_official_whole_detector_checkpoint_takes_our_names(reference_s12):
+    """Its backbone's tensors, each once, under our names; the rest as it
+    is."""
     state = {f'backbone.{k}': v for k, v in reference_s12.state_dict().items()}
     state['neck.lateral_convs.0.conv.weight'] = torch.randn(256, 64, 1, 1)
     converted = convert_state_dict(state)
-    assert converted.keys() == state.keys()
-    assert all(converted[k] is state[k] for k in state)
+    assert set(converted) == our_names() | {'neck.lateral_convs.0.conv.weight'}
+    assert sorted(map(id, converted.values())) == sorted(
+        map(id, state.values()))
 
 
-def test_earlier_mmpoolformer_layout_converts_to_the_official_names(
-        reference_s12):
+def test_earlier_mmpoolformer_layout_converts_to_our_names(reference_s12):
     """Models trained with mmpoolformer 0.1 (``stages.{i}.blocks``,
-    ``stages.{i}.downsample``, ``norm{i}``) load after conversion."""
+    ``stages.{i}.downsample``, ``norm{i}``) load after conversion and give
+    the reference's outputs."""
     official = reference_s12.state_dict()
     earlier = {}
     for key, value in official.items():
@@ -212,10 +219,12 @@ def test_earlier_mmpoolformer_layout_converts_to_the_official_names(
     whole = {f'backbone.{k}': v for k, v in earlier.items()}
     whole['head.fc.weight'] = torch.randn(1000, 512)
     converted = convert_state_dict(whole)
-    assert set(converted) == {f'backbone.{k}' for k in official} | {
-        'head.fc.weight'}
-    for key, value in official.items():
-        assert converted[f'backbone.{key}'] is value, key
+    assert set(converted) == our_names() | {'head.fc.weight'}
+    model = PoolFormer('s12', init_cfg=[])
+    model.load_state_dict({k[len('backbone.'):]: v
+                           for k, v in converted.items()
+                           if k.startswith('backbone.')})
+    assert_outputs_equal(model.eval(), reference_outputs(reference_s12))
 
 
 def test_bare_official_checkpoint_converts_to_a_whole_classifier(
@@ -223,7 +232,7 @@ def test_bare_official_checkpoint_converts_to_a_whole_classifier(
     state = official_classification(reference_s12)
     converted = convert_state_dict(state)
     assert torch.equal(converted['head.fc.weight'], state['head.weight'])
-    assert torch.equal(converted['backbone.norm6.bias'], state['norm.bias'])
+    assert torch.equal(converted['backbone.norm3.bias'], state['norm.bias'])
     assert all(k.startswith(('backbone.', 'head.fc.')) for k in converted)
     assert len(converted) == len(state)
 
@@ -356,12 +365,15 @@ def test_checkpoint_saved_by_mmengine_runner_loads(tmp_path):
     assert torch.equal(model.fc.weight, runner.model.fc.weight)
 
 
-def test_only_layouts_our_models_cannot_load_count_as_foreign(reference_s12):
+def test_layouts_other_than_ours_count_as_foreign(reference_s12):
     official = reference_s12.state_dict()
     whole = {f'backbone.{k}': v for k, v in official.items()}
-    assert foreign_layout(whole) is None  # official names: loads by name
+    assert foreign_layout(whole) == 'network'
+    ours = {k: torch.zeros(1) for k in our_names()}
+    ours['backbone.stages.0.0.mlp.fc1.weight'] = torch.zeros(256, 64, 1, 1)
+    assert foreign_layout(ours) is None
     assert foreign_layout(official_classification(reference_s12)) == \
-        'network'  # bare: no backbone. prefix, a head of its own
+        'network'
     earlier = {f'backbone.stages.0.blocks.0.{k}': v for k, v in
                reference_s12.network[0][0].state_dict().items()}
     assert foreign_layout(earlier) == 'stages'

@@ -8,8 +8,8 @@ from mmpoolformer import CAFormer, ConvFormer, PoolFormer, PoolFormerV2
 from mmpoolformer.engine import fuse_backbones
 from mmpoolformer.models.layers import (FusedPoolFormerBlock, MetaFormerBlock,
                                         SepConv, onednn_mlp)
-from mmpoolformer.models.layers.fuse_baseline import (InPlaceSquaredReLU,
-                                                      InPlaceStarReLU)
+from mmpoolformer.models.layers.fuse import (InPlaceSquaredReLU,
+                                             InPlaceStarReLU)
 
 X = torch.randn(2, 3, 97, 131)
 
@@ -89,7 +89,10 @@ def test_onednn_mlp_declines_what_it_cannot_run():
         assert not onednn_mlp.can_run(cl, fc1, torch.nn.GELU())
 
 
-def test_fuse_keeps_blocks_it_cannot_fold():
+def test_fuse_folds_the_layer_scales_of_the_other_blocks():
+    """A pooling block with LayerNorms and the attention blocks of a hybrid
+    stay blocks; their layer scales fold into the layer before them where
+    there is one (the MLP's fc2, the attention's proj; not the pooling)."""
     model = randomize_(
         PoolFormer('s12', token_mixer=('pooling', 'pooling', 'attention',
                                        'attention'),
@@ -101,6 +104,9 @@ def test_fuse_keeps_blocks_it_cannot_fold():
     kinds = [type(s[0]) for s in model.stages]
     assert kinds == [FusedPoolFormerBlock, MetaFormerBlock, MetaFormerBlock,
                      MetaFormerBlock]
+    folded = [[type(getattr(s[0], f'layer_scale{k}')) is torch.nn.Identity
+               for k in (1, 2)] for s in model.stages[1:]]
+    assert folded == [[False, True], [True, True], [True, True]]
 
 
 def test_fused_model_refuses_to_train(plain):

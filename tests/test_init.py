@@ -10,9 +10,8 @@ from conftest import assert_official_init
 from mmengine.config import Config
 
 from mmpoolformer import CAFormer, PoolFormer
-from mmpoolformer.models.backbones.metaformer_baselines import \
-    BASELINE_INIT_CFG
-from mmpoolformer.models.backbones.poolformer import OFFICIAL_INIT_CFG
+from mmpoolformer.models.backbones.metaformer import (BASELINE_INIT_CFG,
+                                                      OFFICIAL_INIT_CFG)
 from mmpoolformer.models.layers import PointwiseConv2d
 
 DEMOS = sorted((Path(__file__).resolve().parents[1] / 'configs' /
@@ -46,8 +45,8 @@ def pytorch_default_std(layer: nn.Module) -> float:
 
 
 @pytest.mark.parametrize('cls, mixer', [(PointwiseConv2d, 'mlp'),
-                                        (nn.Linear, 'network.4'),
-                                        (nn.Linear, 'network.6')],
+                                        (nn.Linear, 'stages.2'),
+                                        (nn.Linear, 'stages.3')],
                          ids=['mlp', 'spatial_mlp', 'attention'])
 def test_mlps_and_linear_layers_start_as_in_the_official_code(cls, mixer):
     model = initialised(**HYBRID)
@@ -60,10 +59,10 @@ def test_mlps_and_linear_layers_start_as_in_the_official_code(cls, mixer):
         if layer.bias is not None)
 
 
-def test_patch_embeddings_norms_and_layer_scales_keep_their_defaults():
+def test_stem_downsampling_norms_and_layer_scales_keep_their_defaults():
     model = initialised()
-    for embed in [model.patch_embed, *model.network[1::2]]:
-        conv = embed.proj
+    for embed in model.downsample_layers:
+        conv = embed.conv
         std = pytorch_default_std(conv)
         assert conv.weight.std().item() == pytest.approx(std, rel=0.1)
         assert conv.weight.abs().max() <= std * math.sqrt(3)
@@ -72,7 +71,7 @@ def test_patch_embeddings_norms_and_layer_scales_keep_their_defaults():
     assert len(norms) == 2 * 12 + 4
     assert all(torch.all(n.weight == 1) and torch.all(n.bias == 0)
                for n in norms)
-    assert torch.all(model.network[0][0].layer_scale_1 == 1e-5)
+    assert torch.all(model.stages[0][0].layer_scale1.scale == 1e-5)
 
 
 def test_a_given_init_cfg_replaces_the_official_one():
@@ -80,18 +79,18 @@ def test_a_given_init_cfg_replaces_the_official_one():
     derives from it); the linear layers keep PyTorch's default."""
     model = initialised(init_cfg=dict(type='Kaiming', layer='Conv2d'),
                         **HYBRID)
-    fc1 = model.network[0][0].mlp.fc1
+    fc1 = model.stages[0][0].mlp.fc1
     # mmengine's Kaiming: normal, fan_out, ReLU gain.
     assert fc1.weight.std().item() == pytest.approx(
         math.sqrt(2 / fc1.out_channels), rel=0.05)
-    qkv = model.network[6][0].token_mixer.qkv
+    qkv = model.stages[3][0].token_mixer.qkv
     assert qkv.weight.std().item() == pytest.approx(
         pytorch_default_std(qkv), rel=0.05)
 
 
 def test_an_empty_init_cfg_keeps_pytorch_defaults():
     model = initialised(init_cfg=[])
-    fc1 = model.network[0][0].mlp.fc1
+    fc1 = model.stages[0][0].mlp.fc1
     assert fc1.weight.std().item() == pytest.approx(
         pytorch_default_std(fc1), rel=0.05)
     assert fc1.bias.abs().max() > 0

@@ -13,7 +13,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from mmpoolformer.models.backbones.metaformer_baselines import \
+from mmpoolformer.models.backbones.metaformer import \
     MetaFormerBaseline
 from mmpoolformer.registry import MODELS
 

@@ -1,5 +1,5 @@
 """Checkpoints of the official code, mmdet 2.x / mmseg 0.x releases and mmseg
-1.x's FPN-PoolFormer load into our configs' models by name, strictly (no
+1.x's FPN-PoolFormer load into our configs' models as they are, strictly (no
 missing or unexpected key), and predict what the model that wrote them
 predicts. Each layout is written here by a model built the way its release
 was: mmpretrain's ``PoolFormer`` has exactly the official names."""

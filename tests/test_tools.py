@@ -265,38 +265,47 @@ def test_dist_train_on_cpu_processes(tiny_config, tmp_path):
     assert (tmp_path / 'epoch_1.pth').is_file()
 
 
-def official_backbone_shapes(arch, out_stages):
-    """Names and shapes of a backbone in the official sail-sg detection /
-    segmentation code (``network.*``, ``norm{2i}``), from its structure."""
+def official_backbone_names(arch, out_stages):
+    """Names of a backbone in the official sail-sg detection / segmentation
+    code (``patch_embed``, ``network.*``, ``norm{2i}``), from its
+    structure, each with our name and the shape."""
     layers, dims = ARCHS[arch]
-    shapes = {
-        'patch_embed.proj.weight': (dims[0], 3, 7, 7),
-        'patch_embed.proj.bias': (dims[0], )
+    names = {
+        'patch_embed.proj.weight': ('downsample_layers.0.conv.weight',
+                                    (dims[0], 3, 7, 7)),
+        'patch_embed.proj.bias': ('downsample_layers.0.conv.bias',
+                                  (dims[0], ))
     }
     for i, (depth, dim) in enumerate(zip(layers, dims)):
         if i:
-            shapes[f'network.{2 * i - 1}.proj.weight'] = (dim, dims[i - 1], 3,
-                                                          3)
-            shapes[f'network.{2 * i - 1}.proj.bias'] = (dim, )
+            names[f'network.{2 * i - 1}.proj.weight'] = (
+                f'downsample_layers.{i}.conv.weight', (dim, dims[i - 1], 3, 3))
+            names[f'network.{2 * i - 1}.proj.bias'] = (
+                f'downsample_layers.{i}.conv.bias', (dim, ))
         for j in range(depth):
             block = f'network.{2 * i}.{j}.'
+            ours = f'stages.{i}.{j}.'
             for name in ('norm1.weight', 'norm1.bias', 'norm2.weight',
-                         'norm2.bias', 'layer_scale_1', 'layer_scale_2',
-                         'mlp.fc2.bias'):
-                shapes[block + name] = (dim, )
-            shapes[f'{block}mlp.fc1.weight'] = (4 * dim, dim, 1, 1)
-            shapes[f'{block}mlp.fc1.bias'] = (4 * dim, )
-            shapes[f'{block}mlp.fc2.weight'] = (dim, 4 * dim, 1, 1)
+                         'norm2.bias', 'mlp.fc2.bias'):
+                names[block + name] = (ours + name, (dim, ))
+            for k in (1, 2):
+                names[f'{block}layer_scale_{k}'] = (
+                    f'{ours}layer_scale{k}.scale', (dim, ))
+            names[f'{block}mlp.fc1.weight'] = (f'{ours}mlp.fc1.weight',
+                                               (4 * dim, dim, 1, 1))
+            names[f'{block}mlp.fc1.bias'] = (f'{ours}mlp.fc1.bias',
+                                             (4 * dim, ))
+            names[f'{block}mlp.fc2.weight'] = (f'{ours}mlp.fc2.weight',
+                                               (dim, 4 * dim, 1, 1))
     for i in out_stages:
-        shapes[f'norm{2 * i}.weight'] = shapes[f'norm{2 * i}.bias'] = (
-            dims[i], )
-    return shapes
+        for name in ('weight', 'bias'):
+            names[f'norm{2 * i}.{name}'] = (f'norm{i}.{name}', (dims[i], ))
+    return names
 
 
 def save_official_release(state, path):
     """Saves ``state`` as the official mmdet 2.x / mmseg 0.x releases store
-    it: mmcv-era meta and optimizer state beside the weights, whose names
-    are ours (the official ones)."""
+    it: mmcv-era meta and optimizer state beside the weights."""
     torch.save(
         dict(
             meta=dict(mmdet_version='2.19.0', CLASSES=('person', 'car')),
@@ -312,28 +321,41 @@ def assert_same_state(actual, expected):
 
 @pytest.mark.parametrize('config, out_stages', [(RETINANET, (1, 2, 3)),
                                                 (FPN, (0, 1, 2, 3))])
-def test_official_release_names_pass_the_converter_unchanged(
-        config, out_stages, tmp_path):
-    state = {
-        k: torch.randn(v.shape)
-        for k, v in build(config).state_dict().items()
-    }
-    backbone = {
-        k[len('backbone.'):]: tuple(v.shape)
-        for k, v in state.items() if k.startswith('backbone.')
-    }
-    assert backbone == official_backbone_shapes('s12', out_stages)
+def test_official_release_names_convert_to_ours(config, out_stages,
+                                                tmp_path):
+    """An official mmdet 2.x / mmseg 0.x release (the official backbone
+    names, our neck and head) converts to exactly our model's names, each
+    tensor where its official name says."""
+    ours = build(config).state_dict()
+    names = official_backbone_names('s12', out_stages)
+    state = {k: torch.randn(v.shape) for k, v in ours.items()
+             if not k.startswith('backbone.')}
+    state.update({f'backbone.{official}': torch.randn(shape)
+                  for official, (_, shape) in names.items()})
+    expected = {k: v for k, v in state.items()
+                if not k.startswith('backbone.')}
+    expected.update({f'backbone.{mine}': state[f'backbone.{official}']
+                     for official, (mine, _) in names.items()})
+    assert {k: v.shape for k, v in expected.items()} == {
+        k: v.shape for k, v in ours.items()}
     src, dst = tmp_path / 'official.pth', tmp_path / 'converted.pth'
     save_official_release(state, src)
     assert_ok(run_in_process('convert_checkpoint.py', src, dst))
     converted = torch.load(dst, weights_only=True)
     assert converted['meta'] == dict(converted_from=str(src))
-    assert_same_state(converted['state_dict'], state)
+    assert_same_state(converted['state_dict'], expected)
 
 
 def test_official_release_evaluates_as_it_is(trained, tiny_config, tmp_path):
+    """Our trained RetinaNet-S12 under the official backbone names."""
     src = tmp_path / 'official.pth'
-    save_official_release(load_state_dict(str(trained)), src)
+    ours = load_state_dict(str(trained))
+    official = {k: v for k, v in ours.items() if not k.startswith('backbone.')}
+    names = official_backbone_names('s12', (1, 2, 3))
+    official.update({f'backbone.{name}': ours[f'backbone.{mine}']
+                     for name, (mine, _) in names.items()})
+    assert len(official) == len(ours)
+    save_official_release(official, src)
     result = run_in_process('test.py', tiny_config, src, '--work-dir',
                             tmp_path, '--show-dir', 'drawn')
     assert_ok(result)

@@ -98,9 +98,8 @@ def draw_backbone(ax):
         arrow(ax, (x + 4.0, y), (x + 4.6, y))
         ax.text(x + 4.7, y, f'out {stage}', va='center', fontsize=9)
     ax.text(0.2, -0.75, 'out_indices picks the outputs (neck / FPN levels, '
-            'strides 4-32),\neach through its own norm (norm{2i} in '
-            'PoolFormer v1, norm{i} in the\nBaselines); stages after the '
-            'last one are not built',
+            'strides 4-32),\neach through its own norm (norm{i}); stages '
+            'after the last one\nare not built',
             fontsize=8.5, color='#333333')
     ax.set_xlim(0, 7.5)
     ax.set_ylim(-1.5, 10.2)

@@ -114,11 +114,10 @@ def foreign_layout(state_dict: StateDict) -> Optional[str]:
     """The layout of a checkpoint whose names our models do not have, or
     None where they load it by name.
 
-    Foreign are a bare backbone or classifier (the official ImageNet
-    releases, timm's), timm's and mmpoolformer 0.1's names and the official
-    MetaFormer's position embeddings in ``network``, bare or under
-    ``backbone.``; whole models with the official names (mmdet 2.x, mmseg
-    0.x and 1.x releases, mmpretrain, ours) are not.
+    Foreign is every layout but ours, bare or under ``backbone.``: the
+    official ImageNet releases, the official mmdet 2.x / mmseg 0.x and
+    mmseg 1.x det/seg releases, mmpretrain's classifiers, timm's, our own
+    before 0.4; a bare backbone of ours too (no ``backbone.`` prefix).
     """
     backbone, _ = split_backbone(state_dict)
     layout = detect(backbone or state_dict)

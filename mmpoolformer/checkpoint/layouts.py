@@ -2,14 +2,15 @@
 function that maps a row's names to ours.
 
 A layout is recognised by a key only it has (the rows are tried in order);
-its names become the official ones, which our backbones carry, by regex
-renames; pointwise layers that are 1x1 convolutions in one code base and
-linear in the other change shape; and a classifier's final norm and head are
-named so that a backbone can skip them and a whole classifier can take them.
+its names become ours (one set for every family: the official MetaFormer
+Baselines' names) by regex renames; pointwise layers that are 1x1
+convolutions in one code base and linear in the other change shape; and a
+classifier's final norm and head are named so that a backbone can skip them
+and a whole classifier can take them.
 """
 import re
 from dataclasses import dataclass
-from typing import Callable, Dict, Optional, Pattern, Tuple, Union
+from typing import Callable, Dict, Optional, Tuple, Union
 
 import torch
 
@@ -17,18 +18,26 @@ StateDict = Dict[str, torch.Tensor]
 Rename = Tuple[str, Union[str, Callable[[re.Match], str]]]
 
 
+# Our names: downsample_layers.{i} (the stem, i = 0, or the downsampling
+# into stage i), stages.{i}.{j} (its blocks), norm{i} (its output norm),
+# pos_embed{i}; the group that matches is the stage.
+STAGE_KEY = re.compile(
+    r'(?:downsample_layers|stages)\.(\d+)\.|norm(\d+)\.|pos_embed(\d+)$')
+
+
+def stage_of(key: str) -> Optional[int]:
+    """The stage a key of ours belongs to, or None for a key of no
+    stage."""
+    m = STAGE_KEY.match(key)
+    return int(next(filter(None, m.groups()))) if m else None
+
+
 @dataclass(frozen=True)
 class Family:
-    """A backbone family's names.
+    """A backbone family: the models whose weights fit each other.
 
     Attributes:
         name (str): For messages.
-        stage_key (Pattern): Matches the keys of a stage's parts; its
-            non-empty group is the part's index in ``container`` (output
-            norms share their stage's index).
-        container (str): The backbone attribute whose length is the number
-            of indices built.
-        stride (int): Indices a stage takes in ``container``.
         weight_dims (int): Dimensions of our pointwise layers' weights: 4
             for 1x1 convolutions, 2 for linear layers.
         norm_in_head (bool): A whole classifier keeps the final norm in its
@@ -36,38 +45,18 @@ class Family:
             norm.
     """
     name: str
-    stage_key: Pattern
-    container: str
-    stride: int
     weight_dims: int
     norm_in_head: bool
 
-    def out_norm(self, stage: int) -> str:
-        """The prefix of stage ``stage``'s output norm."""
-        return f'norm{self.stride * stage}.'
 
-    def index(self, key: str) -> Optional[int]:
-        """The index in ``container`` of the stage part ``key`` (our names)
-        belongs to, or None for a key of no stage."""
-        m = self.stage_key.match(key)
-        return int(next(filter(None, m.groups()))) if m else None
-
-    def num_stages(self, state_dict: StateDict) -> int:
-        """Stages of a state dict in our names."""
-        return 1 + max(index // self.stride for k in state_dict
-                       if (index := self.index(k)) is not None)
+POOLFORMER = Family('PoolFormer', 4, False)
+BASELINES = Family('MetaFormer Baselines', 2, True)
 
 
-# network.{2i} (blocks), network.{2i-1} (downsampling), norm{2i},
-# pos_embed{2i}.
-POOLFORMER = Family(
-    'PoolFormer', re.compile(r'network\.(\d+)\.|norm(\d+)\.|pos_embed(\d+)$'),
-    'network', 2, 4, False)
-# downsample_layers.{i}, stages.{i}, norm{i}.
-BASELINES = Family(
-    'MetaFormer Baselines',
-    re.compile(r'(?:downsample_layers|stages)\.(\d+)\.|norm(\d+)\.'),
-    'stages', 1, 2, True)
+def num_stages(state_dict: StateDict) -> int:
+    """Stages of a state dict in our names."""
+    return 1 + max(stage for k in state_dict
+                   if (stage := stage_of(k)) is not None)
 
 
 @dataclass(frozen=True)
@@ -78,12 +67,14 @@ class Layout:
         name (str): For messages and :func:`detect`.
         family (Family): The backbones its weights are for.
         marker (str): A key of this layout matches it.
+        marker_dims (int, optional): The tensor of that key has this many
+            dimensions (where the names of two families are the same).
         renames (tuple): ``(pattern, replacement)`` applied in order to
-            every key: the official names.
+            every key: our names.
         pointwise (str): Matches the weights of pointwise layers, which take
             the family's ``weight_dims``.
-        final_norm (str): Key prefix (official names) of a classifier's
-            final norm.
+        final_norm (str): Key prefix (our names) of a classifier's final
+            norm.
         head (str): Key prefix of a classifier's head; its tensors become
             ``head.fc.*`` of a whole classifier.
         pos_embeds_in_network (bool): Position embeddings may be entries of
@@ -93,6 +84,7 @@ class Layout:
     name: str
     family: Family
     marker: str
+    marker_dims: Optional[int] = None
     renames: Tuple[Rename, ...] = ()
     pointwise: str = r'\.mlp\.fc\d\.weight$'
     final_norm: str = 'norm.'
@@ -100,57 +92,73 @@ class Layout:
     pos_embeds_in_network: bool = False
 
 
-def _index(times: int, plus: int, prefix: str,
+def _stage(plus: int, prefix: str,
            suffix: str = '') -> Callable[[re.Match], str]:
-    """A replacement: ``prefix``, the matched index times ``times`` plus
-    ``plus``, ``suffix``."""
-    return lambda m: f'{prefix}{times * int(m.group(1)) + plus}.{suffix}'
+    """A replacement for an official PoolFormer index ``k`` into
+    ``network`` (``2i`` the blocks of stage ``i``, ``2i - 1`` the
+    downsampling into it): ``prefix``, ``(k + plus) // 2``, ``suffix``."""
+    return lambda m: f'{prefix}{(int(m.group(1)) + plus) // 2}{suffix}'
 
+
+# PoolFormer's stem and layer scales in its official names.
+OFFICIAL_STEM = (r'^patch_embed\.proj\.', 'downsample_layers.0.conv.')
+OFFICIAL_LAYER_SCALE = (r'\.layer_scale_(\d)$', r'.layer_scale\1.scale')
+# timm's metaformer.py, for both families (timm's PoolFormer is one).
+TIMM = (
+    (r'^stem\.conv\.', 'downsample_layers.0.conv.'),
+    (r'^stem\.norm\.', 'downsample_layers.0.post_norm.'),
+    (r'^stages\.(\d+)\.downsample\.norm\.', r'downsample_layers.\1.pre_norm.'),
+    (r'^stages\.(\d+)\.downsample\.conv\.', r'downsample_layers.\1.conv.'),
+    (r'^stages\.(\d+)\.blocks\.(\d+)\.', r'stages.\1.\2.'),
+    (r'^head\.norm\.', 'norm.'),
+)
+BASELINE_POINTWISE = r'\.(mlp\.fc\d|token_mixer\.pwconv\d)\.weight$'
 
 LAYOUTS = (
+    # Ours: a PoolFormer's 1x1-convolution MLPs tell it from a Baselines
+    # model.
+    Layout('PoolFormer', POOLFORMER,
+           r'stages\.\d+\.\d+\.mlp\.fc1\.weight$', marker_dims=4),
     # sail-sg/metaformer and ours.
-    Layout('MetaFormer Baselines official', BASELINES, r'downsample_layers\.',
-           pointwise=r'\.(mlp\.fc\d|token_mixer\.pwconv\d)\.weight$'),
+    Layout('MetaFormer Baselines official', BASELINES,
+           r'downsample_layers\.', pointwise=BASELINE_POINTWISE),
     # timm's metaformer.py: 1x1 convolutions where the official has linear.
     Layout('MetaFormer Baselines timm', BASELINES,
            r'stem\.norm\.|stages\.\d+\.blocks\.\d+\.res_scale\d\.',
-           ((r'^stem\.conv\.', 'downsample_layers.0.conv.'),
-            (r'^stem\.norm\.', 'downsample_layers.0.post_norm.'),
-            (r'^stages\.(\d+)\.downsample\.norm\.',
-             r'downsample_layers.\1.pre_norm.'),
-            (r'^stages\.(\d+)\.downsample\.conv\.',
-             r'downsample_layers.\1.conv.'),
-            (r'^stages\.(\d+)\.blocks\.(\d+)\.', r'stages.\1.\2.'),
-            (r'^head\.norm\.', 'norm.')),
-           pointwise=r'\.(mlp\.fc\d|token_mixer\.pwconv\d)\.weight$',
-           head='head.fc.'),
+           renames=TIMM, pointwise=BASELINE_POINTWISE, head='head.fc.'),
     # The official sail-sg PoolFormer and MetaFormer, mmpretrain, mmseg 1.x,
-    # ours since 0.2 (the hybrids' position embeddings: lift_pos_embeds).
+    # mmpoolformer 0.2 and 0.3 (the hybrids' position embeddings:
+    # lift_pos_embeds): patch_embed.proj, network.{2i-1}.proj (downsampling
+    # into stage i), network.{2i}.{j} (its blocks), norm{2i}, pos_embed{2i}.
     Layout('network', POOLFORMER, r'network\.\d+\.',
+           renames=(OFFICIAL_STEM,
+                    (r'^network\.(\d+)\.proj\.',
+                     _stage(1, 'downsample_layers.', '.conv.')),
+                    (r'^network\.(\d+)\.', _stage(0, 'stages.', '.')),
+                    OFFICIAL_LAYER_SCALE,
+                    (r'^norm(\d+)\.', _stage(0, 'norm', '.')),
+                    (r'^pos_embed(\d+)$', _stage(0, 'pos_embed'))),
            pos_embeds_in_network=True),
-    # timm's poolformer (stem.conv, stages.{i}.blocks.{j}, linear MLPs).
+    # timm's poolformer.
     Layout('timm', POOLFORMER,
            r'stem\.conv\.|stages\.\d+\.blocks\.\d+\.layer_scale\d\.scale$',
-           ((r'^stem\.conv\.', 'patch_embed.proj.'),
-            (r'^stages\.(\d+)\.downsample\.conv\.',
-             _index(2, -1, 'network.', 'proj.')),
-            (r'^stages\.(\d+)\.blocks\.', _index(2, 0, 'network.')),
-            (r'\.layer_scale(\d)\.scale$', r'.layer_scale_\1'),
-            (r'^head\.norm\.', 'norm.')),
-           head='head.fc.'),
-    # mmpoolformer 0.1: stages.{i}.downsample.proj, stages.{i}.blocks,
-    # norm{i}.
+           renames=TIMM, head='head.fc.'),
+    # mmpoolformer 0.1: patch_embed.proj, stages.{i}.downsample.proj,
+    # stages.{i}.blocks, norm{i}.
     Layout('stages', POOLFORMER, r'stages\.\d+\.(blocks|downsample)\.',
-           ((r'^stages\.(\d+)\.downsample\.', _index(2, -1, 'network.')),
-            (r'^stages\.(\d+)\.blocks\.', _index(2, 0, 'network.')),
-            (r'^norm(\d+)\.', _index(2, 0, 'norm')))),
+           renames=(OFFICIAL_STEM,
+                    (r'^stages\.(\d+)\.downsample\.proj\.',
+                     r'downsample_layers.\1.conv.'),
+                    (r'^stages\.(\d+)\.blocks\.', r'stages.\1.'),
+                    OFFICIAL_LAYER_SCALE)),
 )
 
 
 def detect(state_dict: StateDict) -> Optional[Layout]:
     """The layout of a backbone state dict, or None."""
     return next((layout for layout in LAYOUTS if any(
-        re.match(layout.marker, k) for k in state_dict)), None)
+        re.match(layout.marker, k) and layout.marker_dims in (None, v.dim())
+        for k, v in state_dict.items())), None)
 
 
 OFFICIAL_POS_EMBED = re.compile(r'network\.(\d+)\.pos_embed$')
@@ -159,9 +167,9 @@ OFFICIAL_POS_EMBED = re.compile(r'network\.(\d+)\.pos_embed$')
 def lift_pos_embeds(state_dict: StateDict) -> StateDict:
     """The official MetaFormer hybrids keep each position embedding as an
     entry of ``network`` of its own (``network.{k}.pos_embed``), which
-    shifts the later entries; ours is ``pos_embed{j}`` and every entry
-    ``network.{k}`` moves to ``network.{j}``, ``j`` being ``k`` less the
-    embeddings before it."""
+    shifts the later entries; in the official PoolFormer's names it is
+    ``pos_embed{j}`` and every entry ``network.{k}`` moves to
+    ``network.{j}``, ``j`` being ``k`` less the embeddings before it."""
     embeds = [int(m.group(1)) for k in state_dict
               if (m := OFFICIAL_POS_EMBED.match(k))]
 
@@ -212,6 +220,8 @@ class Mapped:
 def to_ours(state_dict: StateDict, layout: Layout) -> Mapped:
     """The tensors of ``state_dict`` (of ``layout``) under our names."""
     family = layout.family
+    if layout.pos_embeds_in_network:
+        state_dict = lift_pos_embeds(state_dict)
     renamed, head = {}, {}
     for key, value in state_dict.items():
         if key.startswith(layout.head):
@@ -224,9 +234,7 @@ def to_ours(state_dict: StateDict, layout: Layout) -> Mapped:
             value = value.reshape(*value.shape[:2],
                                   *(1, ) * (family.weight_dims - 2))
         renamed[key] = value
-    if layout.pos_embeds_in_network:
-        renamed = lift_pos_embeds(renamed)
-    norm = family.out_norm(family.num_stages(renamed) - 1)
+    norm = f'norm{num_stages(renamed) - 1}.'
     final_norm = {norm + k[len(layout.final_norm):]: renamed.pop(k)
                   for k in list(renamed) if k.startswith(layout.final_norm)}
     return Mapped(renamed, final_norm, head)

@@ -8,7 +8,7 @@ from mmengine.logging import print_log
 
 from .convert import convert_backbone_state_dict, split_backbone
 from .errors import CheckpointError
-from .layouts import POOLFORMER, Family, StateDict
+from .layouts import POOLFORMER, Family, StateDict, stage_of
 from .safe_load import load_state_dict
 
 MAX_LISTED = 6
@@ -110,11 +110,11 @@ def load_pretrained_backbone(backbone: nn.Module,
     }
 
     own = backbone.state_dict()
-    built = len(getattr(backbone, family.container))
+    built = len(backbone.stages)
     skipped = {
         k for k in state_dict
-        if k not in own and (index := family.index(k)) is not None
-        and index >= built
+        if k not in own and (stage := stage_of(k)) is not None
+        and stage >= built
     }
     unused_norms = {
         k for k in state_dict

@@ -3,10 +3,7 @@ import torch.nn as nn
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
-from mmpoolformer.models import PoolFormer
-from mmpoolformer.models.backbones.metaformer_baselines import \
-    MetaFormerBaseline
-from mmpoolformer.models.layers import BaselineBlock, FusedPoolFormerBlock
+from mmpoolformer.models.backbones import MetaFormer
 from mmpoolformer.registry import HOOKS
 
 
@@ -16,20 +13,17 @@ def fuse_backbones(model: nn.Module) -> str:
     yet.
 
     Returns:
-        str: What was fused, for the log: PoolFormer's fused pooling
-        blocks, and every block of a MetaFormer Baselines backbone (each
-        with what folds in it folded).
+        str: What was fused, for the log: the blocks of the backbones,
+        each with what folds in it folded.
     """
     backbones = [
         module for module in model.modules()
-        if isinstance(module, (PoolFormer, MetaFormerBaseline))
-        and not module.fused
+        if isinstance(module, MetaFormer) and not module.fused
     ]
     for backbone in backbones:
         backbone.fuse()
-    blocks = sum(
-        isinstance(block, (FusedPoolFormerBlock, BaselineBlock))
-        for backbone in backbones for block in backbone.modules())
+    blocks = sum(len(stage) for backbone in backbones
+                 for stage in backbone.stages)
     kinds = '/'.join(sorted({type(b).__name__ for b in backbones}))
     return (f'fused {blocks} blocks in {len(backbones)} '
             f'{kinds or "PoolFormer"} backbone(s)')

@@ -1,4 +1,7 @@
-from .metaformer_baselines import CAFormer, ConvFormer, PoolFormerV2
-from .poolformer import PoolFormer
+from .metaformer import (CAFormer, ConvFormer, MetaFormer, MetaFormerBaseline,
+                         PoolFormer, PoolFormerV2)
 
-__all__ = ['CAFormer', 'ConvFormer', 'PoolFormer', 'PoolFormerV2']
+__all__ = [
+    'CAFormer', 'ConvFormer', 'MetaFormer', 'MetaFormerBaseline',
+    'PoolFormer', 'PoolFormerV2'
+]

@@ -1,10 +1,11 @@
-"""Checks of the arguments every MetaFormer backbone shares: per-stage layer
-configs, ``out_indices``, ``frozen_stages`` and the init config."""
+"""Checks of the MetaFormer backbones' arguments: the arch, per-stage
+configs and values, the input size, ``out_indices``, ``frozen_stages`` and
+the init config."""
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 
-from ..validation import check_number, is_int
+from ..validation import check_int, check_list, check_number, is_int
 
 # A layer config (dict or short name) for all stages, or one a stage.
 CfgOrStages = Union[str, Dict, Sequence[Union[str, Dict]]]
@@ -22,6 +23,105 @@ def per_stage(value: CfgOrStages, num_stages: int,
         raise ValueError(f'{name} needs one entry for each of the '
                          f'{num_stages} stages, got {value!r}')
     return list(value)
+
+
+def parse_arch(arch: Union[str, Dict], arch_settings: Dict[str, Dict],
+               model: str, optional: Dict) -> Dict:
+    """The arch's settings, checked, with every key filled in.
+
+    Args:
+        arch (str | dict): A name in ``arch_settings`` or a dict with
+            ``layers`` and ``embed_dims`` (positive ints, one a stage) and
+            optionally the keys of ``optional``.
+        arch_settings (dict): The model's named archs.
+        model (str): The model's name, for messages.
+        optional (dict): The optional keys and their defaults; None for
+            ``mlp_ratios`` is 4 for every stage.
+    """
+    allowed = (f'one of {sorted(arch_settings)} or a dict with the keys '
+               f'"layers" and "embed_dims"' +
+               (f' and optionally {sorted(optional)}' if optional else ''))
+    if isinstance(arch, str):
+        if arch.lower() not in arch_settings:
+            raise ValueError(f'unknown {model} arch {arch!r}: choose '
+                             f'{allowed}')
+        arch = arch_settings[arch.lower()]
+    if not isinstance(arch, dict):
+        raise TypeError(f'arch must be {allowed}, got {arch!r}')
+    if not {'layers', 'embed_dims'} <= set(arch) <= {
+            'layers', 'embed_dims', *optional}:
+        raise ValueError(f'arch must be {allowed}, got {arch!r}')
+    layers = [
+        check_int(f'arch["layers"][{i}]', n, minimum=1)
+        for i, n in enumerate(check_list('arch["layers"]', arch['layers']))
+    ]
+    parsed = {**optional, **arch, 'layers': layers}
+    parsed['embed_dims'] = [
+        check_int(f'arch["embed_dims"][{i}]', dim, minimum=1)
+        for i, dim in enumerate(
+            check_list('arch["embed_dims"]', arch['embed_dims'],
+                       len(layers)))
+    ]
+    if 'mlp_ratios' in parsed:
+        ratios = parsed['mlp_ratios']
+        parsed['mlp_ratios'] = check_list(
+            'arch["mlp_ratios"]', [4] * len(layers) if ratios is None
+            else ratios, len(layers))
+        for i, (dim, ratio) in enumerate(
+                zip(parsed['embed_dims'], parsed['mlp_ratios'])):
+            check_number(f'arch["mlp_ratios"][{i}]', ratio, low=0)
+            if int(dim * ratio) < 1:
+                raise ValueError(
+                    f'arch["mlp_ratios"][{i}] must leave stage {i}\'s MLP '
+                    f'at least one hidden channel (int({dim} * ratio) >= '
+                    f'1), got {ratio!r}')
+    if 'layer_scale_init_value' in parsed:
+        check_number('arch["layer_scale_init_value"]',
+                     parsed['layer_scale_init_value'])
+    return parsed
+
+
+def per_stage_value(value, num_stages: int,
+                    name: str) -> List[Optional[float]]:
+    """A scale's initial value for each stage (None for no scale): one
+    number (or None) for all, or one a stage."""
+    values = list(value) if isinstance(value, (list, tuple)) \
+        else [value] * num_stages
+    if len(values) != num_stages:
+        raise ValueError(f'{name} needs a value (or None) for each of '
+                         f'the {num_stages} stages, got {value!r}')
+    return [
+        None if v is None else check_number(f'{name}[{i}]', v)
+        for i, v in enumerate(values)
+    ]
+
+
+def parse_img_size(img_size: Union[int, Sequence[int]],
+                   minimum: int) -> Tuple[int, int]:
+    """``img_size`` as (H, W), each side at least ``minimum``."""
+    allowed = (f'an int >= {minimum} or an (H, W) pair of them (the '
+               f'stem\'s kernel needs {minimum} pixels)')
+    size = [img_size, img_size] if is_int(img_size) else img_size
+    if not isinstance(size, (list, tuple)) or len(size) != 2 or not all(
+            is_int(n) for n in size):
+        raise TypeError(f'img_size must be {allowed}, got {img_size!r}')
+    if min(size) < minimum:
+        raise ValueError(f'img_size must be {allowed}, got {img_size!r}')
+    return int(size[0]), int(size[1])
+
+
+def parse_pos_embed(pos_embed: Union[bool, Sequence[bool]],
+                    num_stages: int) -> List[bool]:
+    """Whether each stage gets a position embedding."""
+    allowed = f'True, False or a list of {num_stages} of them (one a stage)'
+    flags = [pos_embed] * num_stages if isinstance(pos_embed, bool) \
+        else pos_embed
+    if not isinstance(flags, (list, tuple)) or not all(
+            isinstance(flag, bool) for flag in flags):
+        raise TypeError(f'pos_embed must be {allowed}, got {pos_embed!r}')
+    if len(flags) != num_stages:
+        raise ValueError(f'pos_embed must be {allowed}, got {pos_embed!r}')
+    return list(flags)
 
 
 def block_drop_path_rates(drop_path_rate: float,

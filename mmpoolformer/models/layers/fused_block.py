@@ -3,9 +3,7 @@ import torch
 import torch.nn as nn
 
 from . import onednn_mlp
-from .metaformer_block import MetaFormerBlock
-from .norms import is_one_group_norm, normalize_per_sample
-from .token_mixers import Pooling
+from .norms import normalize_per_sample
 
 
 class FusedPoolFormerBlock(nn.Module):
@@ -20,13 +18,16 @@ class FusedPoolFormerBlock(nn.Module):
     Without autograd it runs in place and, on CPU, fuses the MLP's
     element-wise tails into its convolutions (:mod:`.onednn_mlp`).
 
+    Built by :func:`~mmpoolformer.models.layers.fuse.fuse_block`.
+
     Args:
         pool (nn.AvgPool2d): The pooling of the original mixer.
-        mixer_scale (Tensor): ``layer_scale_1 * norm1.weight``, shape (C, ).
+        mixer_scale (Tensor): ``layer_scale1.scale * norm1.weight``, shape
+            (C, ).
         eps (tuple[float, float]): The two norms' eps.
         fc1 (nn.Conv2d): ``mlp.fc1`` with ``norm2``'s affine folded in.
         act (nn.Module): The MLP activation.
-        fc2 (nn.Conv2d): ``mlp.fc2`` with ``layer_scale_2`` folded in.
+        fc2 (nn.Conv2d): ``mlp.fc2`` with ``layer_scale2`` folded in.
     """
 
     def __init__(self, pool: nn.AvgPool2d, mixer_scale: torch.Tensor,
@@ -37,32 +38,6 @@ class FusedPoolFormerBlock(nn.Module):
         self.register_buffer('mixer_scale', mixer_scale[:, None, None])
         self.eps1, self.eps2 = eps
         self.fc1, self.act, self.fc2 = fc1, act, fc2
-
-    @staticmethod
-    def can_fuse(block: nn.Module) -> bool:
-        """Whether ``block`` is a pooling block with one-group GroupNorms."""
-        return isinstance(block, MetaFormerBlock) and isinstance(
-            block.token_mixer, Pooling) and is_one_group_norm(
-                block.norm1) and is_one_group_norm(block.norm2)
-
-    @classmethod
-    @torch.no_grad()
-    def from_block(cls, block: MetaFormerBlock) -> 'FusedPoolFormerBlock':
-        """Folds a trained (eval-mode) block."""
-        mlp = block.mlp
-        fc1 = nn.Conv2d(mlp.fc1.in_channels, mlp.fc1.out_channels, 1)
-        weight1 = mlp.fc1.weight[:, :, 0, 0]
-        fc1.weight.copy_(mlp.fc1.weight * block.norm2.weight[None, :, None,
-                                                              None])
-        fc1.bias.copy_(mlp.fc1.bias + weight1 @ block.norm2.bias)
-        fc2 = nn.Conv2d(mlp.fc2.in_channels, mlp.fc2.out_channels, 1)
-        scale2 = block.layer_scale_2
-        fc2.weight.copy_(mlp.fc2.weight * scale2[:, None, None, None])
-        fc2.bias.copy_(mlp.fc2.bias * scale2)
-        fused = cls(block.token_mixer.pool,
-                    (block.layer_scale_1 * block.norm1.weight).clone(),
-                    (block.norm1.eps, block.norm2.eps), fc1, mlp.act, fc2)
-        return fused.to(block.layer_scale_1.device)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if torch.is_grad_enabled() or torch.onnx.is_in_onnx_export() or \

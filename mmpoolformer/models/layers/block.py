@@ -1,0 +1,212 @@
+"""The parts every MetaFormer here is made of: the block, its MLP and
+scales, the stage, and the convolution that embeds or downsamples.
+
+A model runs its blocks on one of two layouts: PoolFormer's (N, C, H, W)
+maps with 1x1-convolution MLPs, or the MetaFormer Baselines' channels-last
+(N, H, W, C) maps with linear MLPs, as their official code does, so that
+each family's weights keep their shapes. Parameter names are the same in
+both (those of the official MetaFormer Baselines and timm).
+"""
+from typing import List, Optional
+
+import torch
+import torch.nn as nn
+from mmcv.cnn.bricks import DropPath
+from torch.utils.checkpoint import checkpoint
+
+
+class PointwiseConv2d(nn.Conv2d):
+    """A 1x1 convolution of the channel MLP.
+
+    A plain ``nn.Conv2d`` under a class of its own, so that init configs
+    select the MLP's convolutions (``layer='PointwiseConv2d'``) apart from
+    the stem and downsampling (``layer='Conv2d'`` selects both).
+
+    Args:
+        in_channels (int): Input channels.
+        out_channels (int): Output channels.
+        bias (bool): Learn a bias. Defaults to True.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int,
+                 bias: bool = True) -> None:
+        super().__init__(in_channels, out_channels, kernel_size=1, bias=bias)
+
+
+class Scale(nn.Module):
+    """A learnable per-channel scale (parameter ``scale``): the layer scale
+    and the residual scale.
+
+    Args:
+        dim (int): Channels.
+        init_value (float): Initial value of every entry. Defaults to 1.
+        nhwc (bool): Channels are the last dimension; else the second of
+            (N, C, H, W) maps. Defaults to True.
+    """
+
+    def __init__(self, dim: int, init_value: float = 1.,
+                 nhwc: bool = True) -> None:
+        super().__init__()
+        self.nhwc = nhwc
+        self.scale = nn.Parameter(torch.full((dim, ), float(init_value)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * (self.scale if self.nhwc else self.scale[:, None, None])
+
+
+def optional_scale(dim: int, init_value: Optional[float],
+                   nhwc: bool) -> nn.Module:
+    """A :class:`Scale`, or an identity where ``init_value`` is None."""
+    return nn.Identity() if init_value is None else Scale(
+        dim, init_value, nhwc)
+
+
+class Mlp(nn.Module):
+    """The channel MLP, ``fc2(act(fc1(x)))`` with dropout after each layer:
+    linear layers over the last dimension of (N, H, W, C) maps, or 1x1
+    convolutions of (N, C, H, W) maps.
+
+    Args:
+        dim (int): Input and output channels.
+        hidden_dim (int): Hidden channels.
+        act (nn.Module): Activation.
+        drop (float): Dropout. Defaults to 0.
+        bias (bool): Biases in both layers. Defaults to False.
+        nhwc (bool): Linear layers over (N, H, W, C) maps; else
+            :class:`PointwiseConv2d` of (N, C, H, W) maps. Defaults to True.
+    """
+
+    def __init__(self,
+                 dim: int,
+                 hidden_dim: int,
+                 act: nn.Module,
+                 drop: float = 0.,
+                 bias: bool = False,
+                 nhwc: bool = True) -> None:
+        super().__init__()
+        layer = nn.Linear if nhwc else PointwiseConv2d
+        self.fc1 = layer(dim, hidden_dim, bias=bias)
+        self.act = act
+        self.drop1 = nn.Dropout(drop)
+        self.fc2 = layer(hidden_dim, dim, bias=bias)
+        self.drop2 = nn.Dropout(drop)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.drop2(self.fc2(self.drop1(self.act(self.fc1(x)))))
+
+
+class MetaFormerBlock(nn.Module):
+    """``r1 * x + s1 * mixer(norm1(x))``, then ``r2 * x + s2 * mlp(norm2(x))``.
+
+    ``r`` are the residual scales, ``s`` the layer scales (identities where
+    their initial value is None); both branches pass through drop path.
+
+    Args:
+        dim (int): Channels.
+        token_mixer (nn.Module): Mixes positions.
+        norm1 (nn.Module): Norm before the token mixer.
+        norm2 (nn.Module): Norm before the MLP.
+        mlp (nn.Module): The channel MLP.
+        drop_path (float): Drop path probability. Defaults to 0.
+        layer_scale_init_value (float, optional): Initial layer scale.
+            Defaults to None: no layer scale.
+        res_scale_init_value (float, optional): Initial residual scale.
+            Defaults to None: no residual scale.
+        nhwc (bool): The block's maps are (N, H, W, C); else (N, C, H, W).
+            Defaults to True.
+    """
+
+    def __init__(self,
+                 dim: int,
+                 token_mixer: nn.Module,
+                 norm1: nn.Module,
+                 norm2: nn.Module,
+                 mlp: nn.Module,
+                 drop_path: float = 0.,
+                 layer_scale_init_value: Optional[float] = None,
+                 res_scale_init_value: Optional[float] = None,
+                 nhwc: bool = True) -> None:
+        super().__init__()
+        self.norm1 = norm1
+        self.token_mixer = token_mixer
+        self.drop_path = DropPath(drop_path) if drop_path > 0 \
+            else nn.Identity()
+        self.layer_scale1 = optional_scale(dim, layer_scale_init_value, nhwc)
+        self.res_scale1 = optional_scale(dim, res_scale_init_value, nhwc)
+        self.norm2 = norm2
+        self.mlp = mlp
+        self.layer_scale2 = optional_scale(dim, layer_scale_init_value, nhwc)
+        self.res_scale2 = optional_scale(dim, res_scale_init_value, nhwc)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.res_scale1(x) + self.layer_scale1(
+            self.drop_path(self.token_mixer(self.norm1(x))))
+        return self.res_scale2(x) + self.layer_scale2(
+            self.drop_path(self.mlp(self.norm2(x))))
+
+
+class Downsampling(nn.Module):
+    """``post_norm(conv(pre_norm(x)))``: the stem (a strided convolution of
+    the (N, C, H, W) image) or the downsampling into a stage.
+
+    Args:
+        in_channels (int): Input channels.
+        out_channels (int): Output channels.
+        kernel_size (int): Convolution kernel.
+        stride (int): Convolution stride.
+        padding (int): Convolution padding.
+        pre_norm (nn.Module, optional): Norm of the input. Defaults to None.
+        post_norm (nn.Module, optional): Norm of the output. Defaults to
+            None.
+        nhwc_in (bool): The input is (N, H, W, C). Defaults to False.
+        nhwc_out (bool): The output is (N, H, W, C). Defaults to False.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 kernel_size: int,
+                 stride: int,
+                 padding: int,
+                 pre_norm: Optional[nn.Module] = None,
+                 post_norm: Optional[nn.Module] = None,
+                 nhwc_in: bool = False,
+                 nhwc_out: bool = False) -> None:
+        super().__init__()
+        self.nhwc_in, self.nhwc_out = nhwc_in, nhwc_out
+        self.pre_norm = pre_norm or nn.Identity()
+        self.conv = nn.Conv2d(
+            in_channels,
+            out_channels,
+            kernel_size=kernel_size,
+            stride=stride,
+            padding=padding)
+        self.post_norm = post_norm or nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.pre_norm(x)
+        x = self.conv(x.permute(0, 3, 1, 2) if self.nhwc_in else x)
+        return self.post_norm(x.permute(0, 2, 3, 1) if self.nhwc_out else x)
+
+
+class MetaFormerStage(nn.Sequential):
+    """The blocks of one stage, run one after the other, each optionally
+    under gradient checkpointing (parameters ``{j}.*``, as the official
+    code names them).
+
+    Args:
+        blocks (list[nn.Module]): The blocks.
+        with_cp (bool): Checkpoint each block while gradients are needed,
+            trading compute for memory. Defaults to False.
+    """
+
+    def __init__(self, blocks: List[nn.Module], with_cp: bool = False) -> None:
+        super().__init__(*blocks)
+        self.with_cp = with_cp
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        use_cp = self.with_cp and x.requires_grad
+        for block in self:
+            x = checkpoint(block, x, use_reentrant=False) if use_cp \
+                else block(x)
+        return x
