@@ -42,7 +42,8 @@ import torch
 from mmpoolformer.apis import (build_inferencer, describe_prediction,
                                inferencer_classes, run_inferencer)
 from mmpoolformer.engine import UsageError, build_config_model, load_config
-from mmpoolformer.engine.command_line import ArgumentParser, reports_errors
+from mmpoolformer.engine.command_line import (ArgumentParser, add_fuse_arg,
+                                              reports_errors)
 from mmpoolformer.visualization import check_display
 
 
@@ -74,6 +75,7 @@ def parse_args():
         '--show',
         action='store_true',
         help='also show each drawing in a window (needs a display)')
+    add_fuse_arg(parser)
     return parser.parse_args()
 
 
@@ -115,7 +117,8 @@ def main():
     # A model argument that does not build ends here, in one line.
     build_config_model(cfg)
     # Reads the checkpoint first: a missing or unsafe one ends here too.
-    inferencer = build_inferencer(cfg, args.checkpoint, args.device)
+    inferencer = build_inferencer(cfg, args.checkpoint, args.device,
+                                  args.fuse)
     predictions = run_inferencer(
         inferencer,
         images,

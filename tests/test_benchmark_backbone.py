@@ -1,6 +1,7 @@
 """tools/benchmark_backbone.py runs, agrees with the reference and reports;
 its speed numbers are not checked here (docs/performance.md has them)."""
 import json
+import re
 import sys
 
 import pytest
@@ -70,3 +71,28 @@ def test_baseline_peak_memory_child_runs_ours():
     ])
     assert_ok(result)
     assert json.loads(result.stdout.splitlines()[-1])['peak_mb'] > 0
+
+
+def test_the_gpu_check_runs_on_the_cpu(tmp_path):
+    """tools/gpu_check.sh --device cpu --quick: every dtype and fast path
+    of S12 against mmpretrain and timm, AMP training steps that stay
+    finite and the peak memory with and without with_cp, in its report."""
+    result = run('gpu_check.sh', '--device', 'cpu', '--quick', '--out-dir',
+                 tmp_path)
+    assert_ok(result)
+    report = (tmp_path / 'gpu_check.md').read_text()
+    rows = [line.split(' | ') for line in report.splitlines()
+            if line.startswith('| s12 |')]
+    found = {(mode, dtype, impl) for _, mode, dtype, impl, *_ in rows}
+    assert found == {
+        (mode, dtype, impl)
+        for mode in ('infer 32 b1', 'train 32 b2')
+        for dtype in ('fp32', 'fp16', 'bf16')
+        for impl in ('mmpretrain', 'timm', 'ours (plain)',
+                     'ours (channels-last)', 'ours (fused)', 'ours (fast)')
+        if mode == 'infer 32 b1'
+        or (impl != 'ours (fused)' and dtype == 'fp32')
+    }
+    assert 'fp16 AMP training of s12: 3 steps' in report
+    assert 'all finite' in report
+    assert re.search(r'peak memory .* \d+ MB, with_cp \d+ MB', report)

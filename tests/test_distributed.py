@@ -85,13 +85,15 @@ def trained(demo_trainings):
 def test_two_processes_give_the_metric_of_one(trained, tmp_path):
     """The metrics of one process are those the training's final
     validation printed, on the same images and with every detection kept
-    (test_demo_round_trip: tools/test.py prints them too)."""
+    (test_demo_round_trip: tools/test.py prints them too), the model as
+    built, as training validated it."""
     run_dir, checkpoint, training = trained
     two = run(
         'dist_test.sh',
         RETINANET,
         checkpoint,
         2,
+        '--no-fuse',
         '--work-dir',
         tmp_path / 'two',
         '--cfg-options',

@@ -240,6 +240,18 @@ def test_classification_draws_no_progress_bar_into_a_file(
     assert len(starts) == 1
 
 
+@pytest.mark.parametrize('fuse, fast', [(None, True), (False, False)])
+def test_the_inferencer_runs_the_fast_path_by_default_on_cpu(
+        fuse, fast, checkpoints):
+    """On CPU the backbone is channels-last and fused once the weights are
+    loaded, unless asked otherwise."""
+    inferencer = build_inferencer(
+        osp.join(ROOT, TASKS['detection'][0]), checkpoints['detection'],
+        device='cpu', fuse=fuse)
+    backbone = inferencer.model.backbone
+    assert (backbone.fused, backbone.channels_last) == (fast, fast)
+
+
 def test_bare_state_dict_takes_the_config_classes(checkpoints, tmp_path):
     """A checkpoint without ``meta`` (a bare state dict) is drawn with the
     config's classes, not Cityscapes'."""

@@ -377,8 +377,8 @@ def test_mim_train_test_and_run_use_the_installed_copy(zoo, installed,
     assert checkpoint.is_file()
 
     test = mim(installed, 'test', 'mmpoolformer', DEMO, '--checkpoint',
-               checkpoint, '--work-dir', work_dir, '--cfg-options', keep_all,
-               cwd=tmp_path)
+               checkpoint, '--work-dir', work_dir, '--no-fuse',
+               '--cfg-options', keep_all, cwd=tmp_path)
     assert_ok(test)
     assert f'{shipped / "tools" / "test.py"} {config} {checkpoint} ' in \
         test.stdout

@@ -8,6 +8,7 @@ import http.server
 import json
 import os.path as osp
 import pickle
+import re
 import threading
 
 import cv2
@@ -202,24 +203,27 @@ def random_detector_checkpoint(path):
     return path
 
 
-def test_fused_testing_predicts_what_the_plain_model_does(
+def test_testing_on_cpu_is_fast_by_default_and_predicts_as_built(
         tiny_config, tmp_path):
-    """tools/test.py --fuse (channels-last, so the oneDNN MLP path runs)
-    dumps the predictions of the unfused model: the backbone is fused after
-    the checkpoint is loaded."""
+    """tools/test.py on CPU runs the backbone channels-last (so the oneDNN
+    MLP path runs) and fused once the checkpoint is loaded, and says so;
+    it dumps the predictions of the model as built (--no-fuse)."""
     checkpoint = random_detector_checkpoint(tmp_path / 'random.pth')
-    predictions = {}
-    for name, extra in (('plain', []), ('fused', [
-            '--fuse', '--cfg-options', 'model.backbone.channels_last=True'
-    ])):
+    predictions, logs = {}, {}
+    for name, extra in (('plain', ['--no-fuse']), ('fused', [])):
         out = tmp_path / f'{name}.pkl'
         result = run_in_process('test.py', tiny_config, checkpoint,
                                 '--work-dir', tmp_path / name, '--out', out,
                                 *extra)
         assert_ok(result)
+        logs[name] = result.stdout
         with open(out, 'rb') as f:
             predictions[name] = pickle.load(f)
-    assert 'fused 12 blocks in 1 PoolFormer backbone(s)' in result.stdout
+    assert 'fast inference: backbone channels-last and fused (the default ' \
+        'on CPU; --no-fuse keeps the model as built)' in logs['fused']
+    assert 'fused 12 blocks in 1 PoolFormer backbone(s)' in logs['fused']
+    assert 'fast inference: backbone as built (as asked)' in logs['plain']
+    assert 'fused 12 blocks' not in logs['plain']
     assert len(predictions['plain']) == len(predictions['fused']) == 2
     for plain, fused in zip(predictions['plain'], predictions['fused']):
         plain, fused = plain['pred_instances'], fused['pred_instances']
@@ -391,20 +395,33 @@ def test_get_flops_on_classifiers_matches_the_paper(arch, params_m, gmacs):
     assert macs < full < 1.03 * macs
 
 
-def test_benchmark_detector():
-    result = run_in_process('benchmark.py', RETINANET, '--shape', 64, 96,
-                            '--iters', 2, '--warmup', 1)
+def test_benchmark_compares_two_models_side_by_side():
+    """--compare times mmdet's own RetinaNet-R50 (named as configs name
+    their bases) beside ours and prints the ratio of their speeds."""
+    r50 = 'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py'
+    result = run_in_process('benchmark.py', RETINANET, '--compare', r50,
+                            '--shape', 64, 96, '--iters', 2, '--warmup', 1)
     assert_ok(result)
-    assert 'images/s (64x96, batch 1, cpu' in result.stdout
+    speeds = dict(re.findall(r'^(\S+): ([\d.]+) images/s', result.stdout,
+                             re.M))
+    assert set(speeds) == {RETINANET, r50}
+    ratio = float(re.search(r' / \S+: ([\d.]+)x', result.stdout).group(1))
+    assert ratio == pytest.approx(
+        float(speeds[RETINANET]) / float(speeds[r50]), abs=0.01)
 
 
-def test_benchmark_fused_detector():
+def test_a_config_of_a_library_that_is_not_installed():
+    result = run_in_process('benchmark.py', 'nope::retinanet.py')
+    assert_clean_error(result, 'nope::retinanet.py: nope is not installed')
+
+
+@pytest.mark.parametrize('flag, fused', [([], True), (['--no-fuse'], False)])
+def test_benchmark_times_the_fast_path_by_default_on_cpu(flag, fused):
     result = run_in_process('benchmark.py', RETINANET, '--shape', 64, 96,
-                            '--iters', 2, '--warmup', 1, '--fuse',
-                            '--cfg-options',
-                            'model.backbone.channels_last=True')
+                            '--iters', 2, '--warmup', 1, *flag)
     assert_ok(result)
-    assert 'fused 12 blocks in 1 PoolFormer backbone(s)' in result.stdout
+    assert ('fused 12 blocks in 1 PoolFormer backbone(s)' in result.stdout) \
+        is fused
     assert 'images/s (64x96, batch 1, cpu' in result.stdout
 
 

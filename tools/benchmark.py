@@ -1,18 +1,26 @@
 """Measure the inference speed (images/s) of the model of a config on random
 images of a fixed size, data preprocessing and post-processing included,
-data loading excluded. A progress bar on stderr counts the iterations."""
+data loading excluded; with ``--compare``, of two models side by side and
+their ratio. A progress bar on stderr counts the iterations."""
 import torch
 
-from mmpoolformer.analysis import dummy_batch, measure_throughput
-from mmpoolformer.engine import build_config_model, fuse_backbones, load_config
+from mmpoolformer.analysis import compare_throughput, timed_model
+from mmpoolformer.engine import load_config
 from mmpoolformer.engine.command_line import (ArgumentParser,
-                                              add_config_args, add_shape_arg,
-                                              image_shape, reports_errors)
+                                              add_config_args, add_fuse_arg,
+                                              add_shape_arg, image_shape,
+                                              reports_errors)
 
 
 def parse_args():
     parser = ArgumentParser(description=__doc__)
     add_config_args(parser)
+    parser.add_argument(
+        '--compare',
+        metavar='CONFIG',
+        help='time the model of this config too, interleaved with the first '
+        'on images of the same size, and print the ratio (--checkpoint and '
+        '--cfg-options apply to the first)')
     parser.add_argument(
         '--checkpoint',
         help='weights to load (file or URL); defaults to random weights')
@@ -22,11 +30,7 @@ def parse_args():
         '--iters', type=int, default=20, help='timed iterations')
     parser.add_argument(
         '--warmup', type=int, default=5, help='untimed iterations first')
-    parser.add_argument(
-        '--fuse',
-        action='store_true',
-        help='time the model with its PoolFormer backbone fused, as '
-        'tools/test.py --fuse tests it')
+    add_fuse_arg(parser)
     parser.add_argument(
         '--device',
         default='cuda' if torch.cuda.is_available() else 'cpu',
@@ -37,16 +41,21 @@ def parse_args():
 @reports_errors
 def main():
     args = parse_args()
-    cfg = load_config(args.config, args.cfg_options)
-    shape = image_shape(args.shape, cfg.default_scope)
-    model = build_config_model(cfg, args.checkpoint, args.device)
-    if args.fuse:
-        print(fuse_backbones(model))
-    batch = dummy_batch(cfg.default_scope, shape, args.batch_size)
-    speed = measure_throughput(model, batch, args.iters, args.warmup)
-    print(f'{args.config}: {speed:.2f} images/s '
-          f'({shape[0]}x{shape[1]}, batch {args.batch_size}, {args.device}, '
-          f'{args.iters} iterations after {args.warmup} warm-up)')
+    configs = [args.config] + ([args.compare] if args.compare else [])
+    cfgs = [load_config(configs[0], args.cfg_options)] + [
+        load_config(config) for config in configs[1:]]
+    models, batches = zip(*(timed_model(
+        cfg, image_shape(args.shape, cfg.default_scope), args.batch_size,
+        args.device, args.fuse, args.checkpoint if i == 0 else None)
+        for i, cfg in enumerate(cfgs)))
+    speeds = compare_throughput(models, batches, args.iters, args.warmup)
+    height, width = batches[0]['inputs'][0].shape[-2:]
+    for config, speed in zip(configs, speeds):
+        print(f'{config}: {speed:.3f} images/s ({height}x{width}, batch '
+              f'{args.batch_size}, {args.device}, {args.iters} iterations '
+              f'after {args.warmup} warm-up)')
+    if args.compare:
+        print(f'{configs[0]} / {configs[1]}: {speeds[0] / speeds[1]:.2f}x')
 
 
 if __name__ == '__main__':

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import torch
 
-from mmpoolformer.analysis.backbone_benchmark import MODES, benchmark
-from mmpoolformer.analysis.benchmark_report import write_report
-from mmpoolformer.analysis.peak_memory import peak_memory
+from mmpoolformer.analysis.backbone_benchmark import DEFAULT_MODES, MODES
+from mmpoolformer.analysis.benchmark_report import run_benchmark
 from mmpoolformer.engine import UsageError
 from mmpoolformer.engine.command_line import ArgumentParser, reports_errors
 
@@ -24,7 +23,7 @@ from mmpoolformer.engine.command_line import ArgumentParser, reports_errors
 def parse_args():
     parser = ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--archs', nargs='+', default=['s12'])
-    parser.add_argument('--modes', nargs='*', default=list(MODES)[1:],
+    parser.add_argument('--modes', nargs='*', default=list(DEFAULT_MODES),
                         choices=list(MODES),
                         help='timed modes; none measures only memory')
     parser.add_argument('--repeats', type=int, default=7)
@@ -48,21 +47,11 @@ def main():
     if device.type == 'cuda' and not torch.cuda.is_available():
         raise UsageError(f'--device {args.device}: no CUDA device is '
                          'available')
-    rows = []
-    for arch in args.archs:
-        for mode in args.modes:
-            rows += benchmark(arch, mode, args.repeats, device)
-            print(f'{arch} {mode}: ' + ', '.join(
-                f"{r['impl']} {r['images_per_s']:.2f} img/s "
-                f"({r['speedup']:.2f}x)" for r in rows
-                if (r['arch'], r['mode']) == (arch, mode)), flush=True)
-    memory = {arch: peak_memory(arch, args.memory_size, device)
-              for arch in args.archs}
     out_dir = Path(args.out_dir)
-    print(write_report(rows, memory, out_dir, args.device, args.repeats,
-                       args.memory_size))
+    print(run_benchmark(args.archs, args.modes, args.repeats, device,
+                        args.memory_size, out_dir))
     print(f'report: {out_dir / "benchmark.md"}' +
-          (f', plot: {out_dir / "throughput.png"}' if rows else ''))
+          (f', plot: {out_dir / "throughput.png"}' if args.modes else ''))
 
 
 if __name__ == '__main__':

@@ -3,20 +3,11 @@ an overview of the first test images with their true boxes and the
 predictions that ``tools/test.py --out`` dumped, and the training curve of
 the latest training in the work dir
 (:func:`mmpoolformer.visualization.draw_run_pictures`)."""
-import argparse
-
 from mmpoolformer.engine import load_config, set_work_dir
 from mmpoolformer.engine.command_line import (ArgumentParser,
-                                              add_config_args, reports_errors)
+                                              add_config_args, positive,
+                                              reports_errors)
 from mmpoolformer.visualization import draw_run_pictures
-
-
-def positive(text):
-    """argparse type: an integer of at least 1."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f'{text} is not a positive integer')
-    return value
 
 
 def parse_args():

@@ -2,7 +2,7 @@
 mmseg or mmpretrain config and print its metrics."""
 from mmpoolformer.apis import prepare_test, run_test
 from mmpoolformer.engine.command_line import (ArgumentParser,
-                                              add_config_args,
+                                              add_config_args, add_fuse_arg,
                                               add_launcher_args,
                                               local_rank_env, reports_errors)
 
@@ -37,14 +37,7 @@ def parse_args():
         "tta_pipeline; where the config has none, the library's default "
         'model (mmdet: DetTTAModel, mmseg: SegTTAModel, mmpretrain: '
         'AverageClsScoreTTA) on the test pipeline with a horizontal flip')
-    parser.add_argument(
-        '--fuse',
-        action='store_true',
-        help='fuse the backbone for inference before testing (same outputs, '
-        'faster): PoolFormer folds its norms and layer scales into its '
-        'convolutions, and with model.backbone.channels_last=True its MLPs '
-        'also run fused oneDNN kernels on CPU; PoolFormerV2, ConvFormer and '
-        'CAFormer fold their MLPs\' StarReLU affines and one-group norms')
+    add_fuse_arg(parser)
     parser.add_argument(
         '--dry-run',
         action='store_true',

@@ -1,8 +1,9 @@
 from .complexity import count_complexity
-from .dummy_inputs import DEFAULT_SHAPES, build_model, dummy_batch
-from .timing import measure_throughput, synchronize
+from .dummy_inputs import DEFAULT_SHAPES, build_model, dummy_batch, timed_model
+from .timing import compare_throughput, synchronize
 
 __all__ = [
-    'DEFAULT_SHAPES', 'build_model', 'count_complexity', 'dummy_batch',
-    'measure_throughput', 'synchronize'
+    'DEFAULT_SHAPES', 'build_model', 'compare_throughput',
+    'count_complexity', 'dummy_batch', 'synchronize',
+    'timed_model'
 ]

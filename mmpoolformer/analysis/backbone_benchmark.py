@@ -22,11 +22,22 @@ from .timing import synchronize
 
 MODES = {
     # name: (batch, height, width, training)
-    # Not run by default: one image, for quick runs on a CPU.
     'infer 224 b1': (1, 224, 224, False),
     'infer 224 b8': (8, 224, 224, False),
     'infer 800x1216 b1': (1, 800, 1216, False),
     'train 224 b8': (8, 224, 224, True),
+    # Checks that the tools work, in seconds.
+    'infer 32 b1': (1, 32, 32, False),
+    'train 32 b2': (2, 32, 32, True),
+}
+# What tools/benchmark_backbone.py times unless told otherwise.
+DEFAULT_MODES = ('infer 224 b8', 'infer 800x1216 b1', 'train 224 b8')
+# Our fast paths, each alone and together: (channels_last, fused).
+VARIANTS = {
+    'ours (plain)': (False, False),
+    'ours (channels-last)': (True, False),
+    'ours (fused)': (False, True),
+    'ours (fast)': (True, True),
 }
 
 
@@ -62,7 +73,26 @@ def build_ours(arch, **kwargs):
     return PoolFormer(arch, **kwargs)
 
 
-def build_baseline_implementations(arch, training):
+def our_variants(arch, state, training, variants):
+    """{name: (model, forward)} of our backbone with ``state``: plain and
+    fast, or with ``variants`` every one of :data:`VARIANTS` (a fused model
+    is for inference: in training only the channels-last ones)."""
+    names = list(VARIANTS) if variants else ['ours (plain)', 'ours (fast)']
+    implementations = {}
+    for name in names:
+        channels_last, fused = VARIANTS[name]
+        if fused and training and not channels_last:
+            continue
+        model = build_ours(arch, out_indices=(3, ),
+                           channels_last=channels_last)
+        model.load_state_dict(state, strict=True)
+        if fused and not training:
+            fuse_backbones(model)
+        implementations[name] = (model, lambda x, model=model: model(x)[0])
+    return implementations
+
+
+def build_baseline_implementations(arch, training, variants=False):
     """timm's MetaFormer Baselines model (the reference, random weights)
     and ours with its weights: {name: (model, forward returning the
     last stage's features through the classifier's final norm)}."""
@@ -77,40 +107,20 @@ def build_baseline_implementations(arch, training):
     # map it is our last output norm.
     implementations = {'timm': (reference, lambda x: reference.head.norm(
         reference.forward_features(x)))}
-    for name, kwargs in (('ours (plain)', {}),
-                         ('ours (fast)', dict(channels_last=True))):
-        model = build_ours(arch, out_indices=(3, ), **kwargs)
-        model.load_state_dict(state, strict=True)
-        if name == 'ours (fast)' and not training:
-            fuse_backbones(model)
-        implementations[name] = (model, lambda x, model=model: model(x)[0])
+    implementations.update(our_variants(arch, state, training, variants))
     return implementations
 
 
-def build_implementations(arch, training):
+def build_implementations(arch, training, variants=False):
     """Returns {name: (model, forward returning the last-stage tensor)},
-    the reference first."""
+    the reference first; ours as :func:`our_variants` says."""
     if arch.partition('_')[0] in BASELINE_CLASSES:
-        return build_baseline_implementations(arch, training)
+        return build_baseline_implementations(arch, training, variants)
     reference = random_official_weights(arch)
     state = reference.state_dict()
     implementations = {'mmpretrain': (reference, lambda x: reference(x)[-1])}
-
-    def ours(**kwargs):
-        model = PoolFormer(arch, out_indices=(3, ), **kwargs)
-        model.load_state_dict(
-            {k: v
-             for k, v in convert_backbone_state_dict(state).items()
-             if k in model.state_dict()},
-            strict=True)
-        return model
-
-    plain = ours()
-    implementations['ours (plain)'] = (plain, lambda x: plain(x)[0])
-    fast = ours(channels_last=True)
-    if not training:
-        fuse_backbones(fast)
-    implementations['ours (fast)'] = (fast, lambda x: fast(x)[0])
+    implementations.update(our_variants(
+        arch, convert_backbone_state_dict(state), training, variants))
     try:
         import timm
         from timm.models.metaformer import checkpoint_filter_fn
@@ -130,23 +140,28 @@ def build_implementations(arch, training):
     return implementations
 
 
-def time_once(forward, x, training):
-    """Seconds of one forward (with ``training``, forward and backward)."""
+def time_once(forward, x, training, dtype=None):
+    """Seconds of one forward (with ``training``, forward and backward),
+    under autocast to ``dtype`` unless it is None."""
     synchronize(x.device)
     start = time.perf_counter()
-    if training:
-        forward(x).float().mean().backward()
-    else:
-        with torch.no_grad():
-            forward(x)
+    with torch.autocast(x.device.type, dtype=dtype, enabled=dtype is not None):
+        if training:
+            forward(x).float().mean().backward()
+        else:
+            with torch.no_grad():
+                forward(x)
     synchronize(x.device)
     return time.perf_counter() - start
 
 
-def benchmark(arch: str, mode: str, repeats: int, device) -> list:
+def benchmark(arch: str, mode: str, repeats: int, device, dtype=None,
+              variants: bool = False) -> list:
     """Times every implementation of ``arch`` in ``mode`` (one of
     :data:`MODES`): one untimed run each, then ``repeats`` interleaved
-    timed runs. A progress bar on stderr counts the runs.
+    timed runs, under autocast to ``dtype`` unless it is None (the
+    differences too); ours plain and fast, or with ``variants`` each fast
+    path alone too. A progress bar on stderr counts the runs.
 
     Returns:
         list[dict]: One row per implementation, the reference first: its
@@ -154,27 +169,28 @@ def benchmark(arch: str, mode: str, repeats: int, device) -> list:
         output difference from it.
     """
     batch, height, width, training = MODES[mode]
-    implementations = build_implementations(arch, training)
+    implementations = build_implementations(arch, training, variants)
     for model, _ in implementations.values():
         model.to(device).train(training)
     x = torch.randn(batch, 3, height, width).to(device)
     names = list(implementations)
-    with torch.no_grad():
+    with torch.no_grad(), torch.autocast(x.device.type, dtype=dtype,
+                                         enabled=dtype is not None):
         expected = implementations[names[0]][1](x)
         diffs = {
-            name: (forward(x) - expected).abs().max().item()
+            name: (forward(x) - expected).abs().max().float().item()
             for name, (_, forward) in implementations.items()
         }
     # Counts the runs, warm-up included, on stderr.
     progress = ProgressBar(len(names) * (1 + repeats), file=sys.stderr)
     for name in names:  # warm-up
-        time_once(implementations[name][1], x, training)
+        time_once(implementations[name][1], x, training, dtype)
         progress.update()
     times = {name: [] for name in names}
     for r in range(repeats):
         for name in names[r % len(names):] + names[:r % len(names)]:
             times[name].append(time_once(implementations[name][1], x,
-                                         training))
+                                         training, dtype))
             progress.update()
     print(file=sys.stderr)
     reference = statistics.median(times[names[0]])

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import torch
 
-from .backbone_benchmark import MODES
+from .backbone_benchmark import MODES, benchmark
+from .peak_memory import peak_memory
 
 
 def describe_device(device):
@@ -91,3 +92,22 @@ def plot(rows, path):
     ax.legend(loc='upper left', ncol=len(impls), fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
+
+
+def run_benchmark(archs: list, modes: list, repeats: int, device,
+                  memory_size: int, out_dir: Path) -> str:
+    """Times every arch in every mode (:func:`.backbone_benchmark.benchmark`,
+    a line each as it goes), measures the peak memory of a training step
+    with and without ``with_cp`` and writes the report
+    (:func:`write_report`); returns the table."""
+    rows = []
+    for arch in archs:
+        for mode in modes:
+            rows += benchmark(arch, mode, repeats, device)
+            print(f'{arch} {mode}: ' + ', '.join(
+                f"{r['impl']} {r['images_per_s']:.2f} img/s "
+                f"({r['speedup']:.2f}x)" for r in rows
+                if (r['arch'], r['mode']) == (arch, mode)), flush=True)
+    memory = {arch: peak_memory(arch, memory_size, device) for arch in archs}
+    return write_report(rows, memory, out_dir, str(device), repeats,
+                        memory_size)

@@ -70,3 +70,31 @@ def dummy_batch(scope: str,
             for _ in range(batch_size)
         ],
         data_samples=[sample_cls(metainfo=meta) for _ in range(batch_size)])
+
+
+def timed_model(cfg,
+                shape: Tuple[int, int],
+                batch_size: int = 1,
+                device: str = 'cpu',
+                fuse: Optional[bool] = None,
+                checkpoint: Optional[str] = None) -> Tuple[nn.Module, dict]:
+    """The model of ``cfg`` as it is timed (fast or not as ``fuse`` says:
+    :func:`~mmpoolformer.engine.choose_fast_inference`), and a batch of
+    random images, the same ones for every call.
+
+    Args:
+        cfg (Config): The config.
+        shape (tuple[int, int]): Image (height, width).
+        batch_size (int): Defaults to 1.
+        device (str): Defaults to 'cpu'.
+        fuse (bool, optional): Defaults to None: fused on CPU.
+        checkpoint (str, optional): Weights to load. Defaults to None.
+    """
+    from ..engine import (build_config_model, choose_fast_inference,
+                          fuse_backbones)
+    fast = choose_fast_inference(cfg, fuse, device)
+    model = build_config_model(cfg, checkpoint, device)
+    if fast:
+        print(fuse_backbones(model))
+    torch.manual_seed(0)
+    return model, dummy_batch(cfg.default_scope, shape, batch_size)

@@ -1,7 +1,8 @@
 """Timing work that may run asynchronously."""
+import statistics
 import sys
 import time
-from typing import Union
+from typing import List, Sequence, Union
 
 import torch
 from mmengine.utils import ProgressBar
@@ -19,36 +20,40 @@ def synchronize(device: Union[str, torch.device]) -> None:
         torch.cuda.synchronize(device)
 
 
-def measure_throughput(model,
-                       batch: dict,
+def compare_throughput(models: Sequence,
+                       batches: Sequence[dict],
                        iters: int = 20,
-                       warmup: int = 5) -> float:
-    """Images per second of ``model.test_step(batch)``: data preprocessing
-    and post-processing included, the ``warmup`` first iterations not
-    timed. A progress bar on stderr counts the iterations.
+                       warmup: int = 5) -> List[float]:
+    """Images per second of each model's ``test_step`` on its batch (data
+    preprocessing and post-processing included), timed side by side: each
+    iteration runs every model once, in turn (the first model first in even
+    iterations, last in odd ones), so that load on the machine hits them
+    alike; each speed is from the median time of an iteration, the
+    ``warmup`` first iterations not timed. A progress bar on stderr counts
+    the runs.
 
     Args:
-        model (BaseModel): A detector, segmentor or classifier.
-        batch (dict): Its input, e.g. from
-            :func:`mmpoolformer.analysis.dummy_batch`.
+        models (Sequence[BaseModel]): Detectors, segmentors or classifiers.
+        batches (Sequence[dict]): The input of each.
         iters (int): Timed iterations. Defaults to 20.
         warmup (int): Untimed iterations first. Defaults to 5.
 
     Returns:
-        float: Images per second over the timed iterations.
+        list[float]: Images per second of each model.
     """
-    device = next(model.parameters()).device
-    progress = ProgressBar(warmup + iters, file=sys.stderr)
+    progress = ProgressBar((warmup + iters) * len(models), file=sys.stderr)
+    times = [[] for _ in models]
     with torch.no_grad():
-        for _ in range(warmup):
-            model.test_step(batch)
-            progress.update()
-        synchronize(device)
-        start = time.perf_counter()
-        for _ in range(iters):
-            model.test_step(batch)
-            progress.update()
-        synchronize(device)
-        elapsed = time.perf_counter() - start
+        for i in range(warmup + iters):
+            order = list(range(len(models)))[::1 if i % 2 == 0 else -1]
+            for k in order:
+                device = next(models[k].parameters()).device
+                start = time.perf_counter()
+                models[k].test_step(batches[k])
+                synchronize(device)
+                if i >= warmup:
+                    times[k].append(time.perf_counter() - start)
+                progress.update()
     print(file=sys.stderr)
-    return iters * len(batch['inputs']) / elapsed
+    return [len(batch['inputs']) / statistics.median(seconds)
+            for batch, seconds in zip(batches, times)]

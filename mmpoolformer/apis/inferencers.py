@@ -33,9 +33,11 @@ from typing import List, Optional, Sequence, Union
 
 from mmengine.config import Config
 from mmengine.infer import BaseInferencer
+from mmengine.logging import print_log
 from mmengine.registry import DATASETS, DefaultScope
 
 from ..checkpoint import load_checkpoint_file
+from ..engine import choose_fast_inference, fuse_backbones
 
 # default_scope: (module, Inferencer class)
 INFERENCERS = {
@@ -47,7 +49,8 @@ INFERENCERS = {
 
 def build_inferencer(config: Union[str, Config],
                      weights: Optional[str] = None,
-                     device: Optional[str] = None):
+                     device: Optional[str] = None,
+                     fuse: Optional[bool] = None):
     """The Inferencer of the config's ``default_scope``.
 
     Args:
@@ -57,6 +60,9 @@ def build_inferencer(config: Union[str, Config],
         device (str, optional): Where to run, e.g. 'cpu' or 'cuda:0'.
             Defaults to None (mmdet and mmseg pick a GPU where there is one,
             mmpretrain the CPU).
+        fuse (bool, optional): Run our backbone channels-last and fused, or
+            as built. Defaults to None: fused on CPU
+            (:func:`~mmpoolformer.engine.choose_fast_inference`).
 
     Returns:
         DetInferencer | MMSegInferencer | ImageClassificationInferencer
@@ -65,7 +71,8 @@ def build_inferencer(config: Union[str, Config],
         ValueError: the config's ``default_scope`` has no Inferencer here.
         CheckpointError: the weights cannot be read safely.
     """
-    cfg = config if isinstance(config, Config) else Config.fromfile(config)
+    cfg = copy.deepcopy(config) if isinstance(config, Config) \
+        else Config.fromfile(config)
     scope = cfg.get('default_scope')
     if scope not in INFERENCERS:
         raise ValueError(f'default_scope is {scope!r}: no Inferencer for it, '
@@ -73,18 +80,23 @@ def build_inferencer(config: Union[str, Config],
     has_dataset_meta = _has_dataset_meta(weights)
     module, name = INFERENCERS[scope]
     inferencer_class = getattr(importlib.import_module(module), name)
+    fast = choose_fast_inference(
+        cfg, fuse, device or ('cpu' if scope == 'mmpretrain' else None))
     with DefaultScope.overwrite_default_scope(scope):
         meta = None if has_dataset_meta else _test_metainfo(cfg)
         if scope == 'mmpretrain':
-            return inferencer_class(
+            inferencer = inferencer_class(
                 model=cfg,
                 pretrained=weights or False,
                 device=device,
                 classes=(meta or {}).get('classes'))
-        inferencer = inferencer_class(
-            model=cfg, weights=weights, device=device)
-    if meta:
+        else:
+            inferencer = inferencer_class(
+                model=cfg, weights=weights, device=device)
+    if meta and scope != 'mmpretrain':
         _use_classes(inferencer, meta)
+    if fast:
+        print_log(fuse_backbones(inferencer.model), logger='current')
     return inferencer
 
 

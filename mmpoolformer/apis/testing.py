@@ -12,8 +12,8 @@ from mmengine.logging import print_log
 
 from ..datasets import check_dataset_folders
 from ..engine import (UsageError, add_custom_hook, build_config_model,
-                      build_runner, check_checkpoint, end_process_group,
-                      load_config, set_work_dir)
+                      build_runner, check_checkpoint, choose_fast_inference,
+                      end_process_group, load_config, set_work_dir)
 from ..visualization import check_display
 
 PICKLE_SUFFIXES = ('.pkl', '.pickle')
@@ -40,7 +40,7 @@ def prepare_test(config: str,
                  wait_time: float = 2,
                  show_dir: Optional[str] = None,
                  tta: bool = False,
-                 fuse: bool = False,
+                 fuse: Optional[bool] = None,
                  cfg_options: Optional[dict] = None) -> Config:
     """The config of a test, checked: it builds its model and finds its
     dataset folder and checkpoint, or says what is wrong, before anything
@@ -62,9 +62,10 @@ def prepare_test(config: str,
         tta (bool): Test-time augmentation with the config's ``tta_model``
             and ``tta_pipeline``, or the library's default model on the
             test pipeline with a horizontal flip. Defaults to False.
-        fuse (bool): Fuse the backbone for inference first
-            (:class:`~mmpoolformer.engine.FuseBackboneHook`). Defaults to
-            False.
+        fuse (bool, optional): Run the backbone channels-last and fused
+            for inference (:class:`~mmpoolformer.engine.FuseBackboneHook`),
+            or not. Defaults to None: on CPU only
+            (:func:`~mmpoolformer.engine.choose_fast_inference`).
         cfg_options (dict, optional): Checked overrides. Defaults to None.
 
     Returns:
@@ -90,7 +91,7 @@ def prepare_test(config: str,
         enable_visualization(cfg, show_dir, show, wait_time)
     if tta:
         enable_tta(cfg)
-    if fuse:
+    if choose_fast_inference(cfg, fuse):
         add_custom_hook(cfg, 'mmpoolformer.FuseBackboneHook')
     check_dataset_folders({'test_dataloader': cfg.get('test_dataloader')},
                           cfg.default_scope)

@@ -57,6 +57,14 @@ class OptionsAction(DictAction):
                 self, f'cannot parse {" ".join(values)!r}: {error}')
 
 
+def positive(text: str) -> int:
+    """argparse type: an integer of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'{text} is not a positive integer')
+    return value
+
+
 def add_config_args(parser: argparse.ArgumentParser) -> None:
     """Adds the positional ``config`` and ``--cfg-options``."""
     parser.add_argument('config', help='config file path')
@@ -78,6 +86,19 @@ def add_launcher_args(parser: argparse.ArgumentParser) -> None:
         default='none',
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def add_fuse_arg(parser: argparse.ArgumentParser) -> None:
+    """Adds ``--fuse`` / ``--no-fuse``: the backbone channels-last and
+    fused for inference, or as built; neither takes the default
+    (:func:`~mmpoolformer.engine.choose_fast_inference`: on CPU)."""
+    parser.add_argument(
+        '--fuse',
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help='run our backbone channels-last and fused for inference (the '
+        'same outputs to float rounding, faster), or --no-fuse as built; '
+        'default: fused on CPU, as built on CUDA')
 
 
 def local_rank_env(local_rank: int) -> None:

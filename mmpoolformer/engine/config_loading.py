@@ -18,6 +18,7 @@ from typing import Optional
 from mmengine import registry as mm_registry
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
+from mmengine.utils import get_installed_path
 
 from ..analysis import build_model
 from ..checkpoint import URL_PREFIXES, load_checkpoint_file
@@ -40,7 +41,9 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     """Loads a config, checks its scope and merges checked overrides.
 
     Args:
-        path (str): The config file.
+        path (str): The config file, or ``PACKAGE::PATH`` for a config that
+            an installed library ships (``mmdet::retinanet/
+            retinanet_r50_fpn_1x_coco.py``), as configs name their bases.
         cfg_options (dict, optional): Dotted keys to values, as
             ``--cfg-options`` gives them. Defaults to None.
 
@@ -52,6 +55,13 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
             ``default_scope`` is not one of :data:`SCOPES`, an override key
             is unknown or an override value of the wrong kind.
     """
+    if '::' in path:
+        package, relative = path.split('::', 1)
+        try:
+            path = osp.join(get_installed_path(package), '.mim', 'configs',
+                            relative)
+        except Exception:
+            raise UsageError(f'{path}: {package} is not installed') from None
     if not osp.isfile(path):
         raise UsageError(f'config file not found: {path}')
     try:
