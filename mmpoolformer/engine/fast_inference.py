@@ -11,15 +11,16 @@ from typing import Any, List, Optional
 import torch
 from mmengine.logging import print_log
 
-BACKBONES = ('PoolFormer', 'PoolFormerV2', 'ConvFormer', 'CAFormer')
+from ..models.backbones import MetaFormer
+from ..registry import MODELS
 
 
 def _is_ours(model_type: Any) -> bool:
-    """Whether a config's ``type`` names one of our backbones."""
+    """Whether a config's ``type`` names one of our backbones (in our
+    registry, ``mmpoolformer.X``, or the class itself)."""
     if isinstance(model_type, str):
         scope, _, name = model_type.rpartition('.')
-        return scope == 'mmpoolformer' and name in BACKBONES
-    from mmpoolformer.models.backbones import MetaFormer
+        model_type = MODELS.get(name) if scope == 'mmpoolformer' else None
     return isinstance(model_type, type) and issubclass(model_type, MetaFormer)
 
 

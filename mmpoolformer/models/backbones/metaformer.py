@@ -368,12 +368,10 @@ class MetaFormer(BaseModule):
         output norm."""
         if self.frozen_stages < 0:
             return []
-        modules = [self.downsample_layers[0]]
-        for i in range(self.frozen_stages):
-            modules += [self.downsample_layers[i], self.stages[i]]
-            if i in self.out_indices:
-                modules.append(self.output_norm(i))
-        return modules
+        modules = [*self.downsample_layers[:max(self.frozen_stages, 1)],
+                   *self.stages[:self.frozen_stages]]
+        return modules + [self.output_norm(i) for i in self.out_indices
+                          if i < self.frozen_stages]
 
     def _freeze_stages(self) -> None:
         for module in self._frozen_modules():
