@@ -410,6 +410,55 @@ def test_benchmark_compares_two_models_side_by_side():
         float(speeds[RETINANET]) / float(speeds[r50]), abs=0.01)
 
 
+@pytest.mark.parametrize('config', [
+    'retinanet_poolformer_s12_coco.py', 'mask_rcnn_poolformer_s12_coco.py',
+    'fpn_poolformer_s12_ade20k_40k.py', 'user classifier'
+])
+def test_timed_training_steps_train_the_model(config, tmp_path):
+    """What ``benchmark.py --train`` times: the config's ``train_step``,
+    losses on the random ground truth of each library (boxes, masks, a
+    label map, a label), backward and the optimizer's step, which moves the
+    backbone's weights."""
+    from mmpoolformer.analysis import compare_throughput, timed_training
+    from mmpoolformer.engine import load_config
+    if config == 'user classifier':
+        config = tmp_path / 'poolformer_classifier.py'
+        config.write_text(USER_CLASSIFIER)
+    else:
+        config = osp.join(CONFIGS, config)
+    model, batch, optim_wrapper = timed_training(load_config(str(config)),
+                                                 (64, 96), batch_size=2)
+    stem = model.backbone.downsample_layers[0].conv.weight
+    before = stem.detach().clone()
+    speeds = compare_throughput([model], [batch], iters=1, warmup=0,
+                                optim_wrappers=[optim_wrapper])
+    assert speeds[0] > 0
+    assert model.training
+    assert not torch.equal(before, stem)
+
+
+def test_benchmark_compares_training_steps_with_overrides_of_the_other():
+    """--train --compare: our RetinaNet-S12 against the same detector with
+    mmpretrain's PoolFormer-S12 (--compare-cfg-options), side by side."""
+    result = run_in_process(
+        'benchmark.py', RETINANET, '--train', '--compare', RETINANET,
+        '--compare-cfg-options', 'model.backbone.type=mmpretrain.PoolFormer',
+        'model.backbone.out_indices=(2,4,6)', '--shape', 64, 96, '--iters',
+        2, '--warmup', 1, '--batch-size', 2)
+    assert_ok(result)
+    lines = re.findall(r'^\S+: [\d.]+ images/s \(64x96, batch 2, cpu, 2 '
+                       r'training steps after 1 warm-up\)$', result.stdout,
+                       re.M)
+    assert len(lines) == 2
+    assert re.search(r' / \S+: [\d.]+x$', result.stdout, re.M)
+    assert 'fast inference' not in result.stdout + result.stderr
+
+
+def test_benchmark_refuses_to_train_a_fused_model():
+    result = run_in_process('benchmark.py', RETINANET, '--train', '--fuse')
+    assert_clean_error(result, '--fuse is for inference')
+
+
 def test_a_config_of_a_library_that_is_not_installed():
     result = run_in_process('benchmark.py', 'nope::retinanet.py')
     assert_clean_error(result, 'nope::retinanet.py: nope is not installed')

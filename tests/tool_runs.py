@@ -56,6 +56,7 @@ def run_in_process(tool, *args, cwd=None):
     exit codes of a crash, the environment a tool starts with) runs in a
     subprocess (:func:`run`)."""
     import torch
+    from mmpoolformer.engine.denormals import flush_denormals
     script = osp.join(ROOT, tool) if '/' in tool else osp.join(TOOLS, tool)
     out, err = io.StringIO(), io.StringIO()
     command = [script, *map(str, args)]
@@ -77,8 +78,8 @@ def run_in_process(tool, *args, cwd=None):
         sys.argv, sys.path[:] = argv, path
         os.environ.clear()
         os.environ.update(environ)
-        # tools/train.py flushes denormals for its process.
-        torch.set_flush_denormal(flushing)
+        # tools/train.py flushes denormals on every thread of its process.
+        flush_denormals(flushing)
     return subprocess.CompletedProcess(command, status, out.getvalue(),
                                        err.getvalue())
 

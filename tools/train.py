@@ -1,12 +1,11 @@
 """Train a detector, segmentor or classifier from an mmdet, mmseg or
 mmpretrain config (the config's ``default_scope`` decides which)."""
-import torch
-
 from mmpoolformer.apis import prepare_training, run_training
 from mmpoolformer.engine.command_line import (ArgumentParser,
                                               add_config_args,
                                               add_launcher_args,
                                               local_rank_env, reports_errors)
+from mmpoolformer.engine.denormals import flush_denormals
 
 
 def parse_args():
@@ -44,8 +43,8 @@ def parse_args():
 def main():
     args = parse_args()
     # Training from scratch on CPU produces denormal floats, which are an
-    # order of magnitude slower to compute with.
-    torch.set_flush_denormal(True)
+    # order of magnitude slower to compute with, on every thread.
+    flush_denormals()
     cfg = prepare_training(args.config, args.work_dir, args.resume, args.amp,
                            args.auto_scale_lr, args.cfg_options)
     if args.dry_run:

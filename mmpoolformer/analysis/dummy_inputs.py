@@ -2,8 +2,10 @@
 import importlib
 from typing import Optional, Tuple
 
+import numpy as np
 import torch
 import torch.nn as nn
+from mmengine.optim import OptimWrapper, build_optim_wrapper
 from mmengine.registry import MODELS, DefaultScope
 from mmengine.runner import load_checkpoint
 
@@ -43,9 +45,35 @@ def build_model(cfg,
     return model.to(device).eval()
 
 
+def add_targets(sample, scope: str, shape: Tuple[int, int]) -> None:
+    """Gives a data sample ground truth of class 0 to train on: two boxes
+    with their masks (mmdet), a label map with a rectangle (mmseg), a label
+    (mmpretrain)."""
+    height, width = shape
+    if scope == 'mmpretrain':
+        sample.set_gt_label(0)
+        return
+    boxes = torch.tensor([[.1, .2, .5, .6], [.55, .25, .95, .8]]) * \
+        torch.tensor([width, height, width, height])
+    masks = np.zeros((len(boxes), height, width), dtype=np.uint8)
+    for mask, (x1, y1, x2, y2) in zip(masks, boxes.int().tolist()):
+        mask[y1:y2, x1:x2] = 1
+    if scope == 'mmseg':
+        from mmengine.structures import PixelData
+        sample.gt_sem_seg = PixelData(
+            data=torch.from_numpy(masks.max(0)).long()[None])
+        return
+    from mmdet.structures.mask import BitmapMasks
+    from mmengine.structures import InstanceData
+    sample.gt_instances = InstanceData(
+        bboxes=boxes, labels=torch.zeros(len(boxes), dtype=torch.long),
+        masks=BitmapMasks(masks, height, width))
+
+
 def dummy_batch(scope: str,
                 shape: Tuple[int, int],
-                batch_size: int = 1) -> dict:
+                batch_size: int = 1,
+                targets: bool = False) -> dict:
     """A batch as the scope's dataloaders pack it: random uint8 images and
     data samples carrying the image shape.
 
@@ -53,9 +81,12 @@ def dummy_batch(scope: str,
         scope (str): A key of :data:`DATA_SAMPLES`.
         shape (tuple[int, int]): Image (height, width).
         batch_size (int): Defaults to 1.
+        targets (bool): Add ground truth to train on (:func:`add_targets`).
+            Defaults to False.
 
     Returns:
-        dict: ``inputs`` and ``data_samples`` for ``model.test_step``.
+        dict: ``inputs`` and ``data_samples`` for ``model.test_step`` (and
+        ``model.train_step`` with ``targets``).
     """
     module, name = DATA_SAMPLES[scope]
     sample_cls = getattr(importlib.import_module(module), name)
@@ -64,12 +95,15 @@ def dummy_batch(scope: str,
         img_shape=(height, width),
         ori_shape=(height, width),
         scale_factor=(1., 1.))
+    samples = [sample_cls(metainfo=meta) for _ in range(batch_size)]
+    for sample in samples if targets else []:
+        add_targets(sample, scope, shape)
     return dict(
         inputs=[
             torch.randint(0, 256, (3, height, width), dtype=torch.uint8)
             for _ in range(batch_size)
         ],
-        data_samples=[sample_cls(metainfo=meta) for _ in range(batch_size)])
+        data_samples=samples)
 
 
 def timed_model(cfg,
@@ -98,3 +132,22 @@ def timed_model(cfg,
         print(fuse_backbones(model))
     torch.manual_seed(0)
     return model, dummy_batch(cfg.default_scope, shape, batch_size)
+
+
+def timed_training(cfg,
+                   shape: Tuple[int, int],
+                   batch_size: int = 1,
+                   device: str = 'cpu',
+                   checkpoint: Optional[str] = None
+                   ) -> Tuple[nn.Module, dict, OptimWrapper]:
+    """The model of ``cfg`` as it trains (as built, in training mode), a
+    batch of random images with ground truth (:func:`add_targets`), the
+    same ones for every call, and the config's optimizer wrapper, for
+    timing ``model.train_step``. Arguments as :func:`timed_model`'s."""
+    from ..engine import build_config_model
+    model = build_config_model(cfg, checkpoint, device).train()
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    torch.manual_seed(0)
+    return model, dummy_batch(cfg.default_scope, shape, batch_size,
+                              targets=True), optim_wrapper

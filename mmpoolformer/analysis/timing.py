@@ -2,7 +2,7 @@
 import statistics
 import sys
 import time
-from typing import List, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 from mmengine.utils import ProgressBar
@@ -23,9 +23,13 @@ def synchronize(device: Union[str, torch.device]) -> None:
 def compare_throughput(models: Sequence,
                        batches: Sequence[dict],
                        iters: int = 20,
-                       warmup: int = 5) -> List[float]:
+                       warmup: int = 5,
+                       optim_wrappers: Optional[Sequence] = None
+                       ) -> List[float]:
     """Images per second of each model's ``test_step`` on its batch (data
-    preprocessing and post-processing included), timed side by side: each
+    preprocessing and post-processing included), or with
+    ``optim_wrappers`` of its ``train_step`` (data preprocessing, losses,
+    backward and the optimizer's step), timed side by side: each
     iteration runs every model once, in turn (the first model first in even
     iterations, last in odd ones), so that load on the machine hits them
     alike; each speed is from the median time of an iteration, the
@@ -37,19 +41,24 @@ def compare_throughput(models: Sequence,
         batches (Sequence[dict]): The input of each.
         iters (int): Timed iterations. Defaults to 20.
         warmup (int): Untimed iterations first. Defaults to 5.
+        optim_wrappers (Sequence[OptimWrapper], optional): One for each
+            model: time training steps. Defaults to None: inference.
 
     Returns:
         list[float]: Images per second of each model.
     """
     progress = ProgressBar((warmup + iters) * len(models), file=sys.stderr)
     times = [[] for _ in models]
-    with torch.no_grad():
+    with torch.set_grad_enabled(optim_wrappers is not None):
         for i in range(warmup + iters):
             order = list(range(len(models)))[::1 if i % 2 == 0 else -1]
             for k in order:
                 device = next(models[k].parameters()).device
                 start = time.perf_counter()
-                models[k].test_step(batches[k])
+                if optim_wrappers is None:
+                    models[k].test_step(batches[k])
+                else:
+                    models[k].train_step(batches[k], optim_wrappers[k])
                 synchronize(device)
                 if i >= warmup:
                     times[k].append(time.perf_counter() - start)
