@@ -11,10 +11,11 @@ from tool_runs import run_in_process
 
 @pytest.fixture
 def two_threads():
-    """Two intra-op threads (the suite's workers run one each), and no
-    flushing afterwards."""
+    """Two intra-op threads (the suite's workers run one each), no flushing
+    before (whatever an earlier test left) and none afterwards."""
     before = torch.get_num_threads()
     torch.set_num_threads(2)
+    flush_denormals(False)
     yield
     flush_denormals(False)
     torch.set_num_threads(before)
