@@ -24,6 +24,7 @@ from mmengine.registry import DefaultScope
 
 from mmpoolformer.apis import (build_inferencer, inferencer_classes,
                                run_inferencer)
+from mmpoolformer.engine.denormals import flush_denormals
 from tool_runs import (ROOT, assert_clean_error, assert_ok, run_command,
                        run_in_process)
 
@@ -56,10 +57,10 @@ def no_denormals():
     """Models trained for two iterations from scratch compute with denormal
     floats, an order of magnitude slower on the CPU (tools/train.py flushes
     them too)."""
-    flushing = torch.set_flush_denormal(True)
+    flushing = flush_denormals()
     yield
     if flushing:
-        torch.set_flush_denormal(False)
+        flush_denormals(False)
 
 
 @pytest.fixture(scope='module')
