@@ -47,6 +47,45 @@ BASELINES = {
     'fpn_caformer_s36_ade20k_40k.py': ('CAFormer', 40.5),
 }
 BASELINE_URL = 'https://huggingface.co/sail/dl/resolve/main/{}/{}_{}.pth'
+# The recipes beyond the paper's heads, each an upstream config with our
+# backbone (configs/_base_/recipes/): whole-model parameters (millions) as
+# built, and the upstream config each inherits.
+RECIPES = {
+    'upernet_convformer_s18_ade20k_160k.py': 54.2,
+    'upernet_convformer_s36_ade20k_160k.py': 67.4,
+    'upernet_caformer_s18_ade20k_160k.py': 53.7,
+    'upernet_caformer_s36_ade20k_160k.py': 66.7,
+    'mask_rcnn_convformer_s18_3x_coco.py': 43.8,
+    'mask_rcnn_convformer_s36_3x_coco.py': 57.1,
+    'mask_rcnn_caformer_s18_3x_coco.py': 43.4,
+    'mask_rcnn_caformer_s36_3x_coco.py': 56.4,
+    'cascade_mask_rcnn_convformer_s18_3x_coco.py': 81.7,
+    'cascade_mask_rcnn_convformer_s36_3x_coco.py': 94.9,
+    'cascade_mask_rcnn_caformer_s18_3x_coco.py': 81.2,
+    'cascade_mask_rcnn_caformer_s36_3x_coco.py': 94.2,
+    'dino_4scale_caformer_s18_coco.py': 43.2,
+    'dino_4scale_caformer_s36_coco.py': 56.2,
+}
+UPSTREAM = {
+    'upernet': 'mmseg::convnext/'
+    'convnext-tiny_upernet_8xb2-amp-160k_ade20k-512x512.py',
+    'mask_rcnn': 'mmdet::convnext/'
+    'mask-rcnn_convnext-t-p4-w7_fpn_amp-ms-crop-3x_coco.py',
+    'cascade_mask_rcnn': 'mmdet::convnext/cascade-mask-rcnn_convnext-t-p4-w7_'
+    'fpn_4conv1fc-giou_amp-ms-crop-3x_coco.py',
+    'dino': 'mmdet::dino/dino-4scale_r50_8xb2-12e_coco.py',
+}
+# Drop path of the authors' ImageNet training scripts (sail-sg/metaformer
+# scripts/), which the recipes keep.
+IMAGENET_DROP_PATH = {
+    'convformer_s18': 0.2,
+    'convformer_s36': 0.3,
+    'caformer_s18': 0.15,
+    'caformer_s36': 0.3,
+}
+# The rate each recipe's layer decay gives a stage: mmdet's and mmseg's
+# ConvNeXt-T rate in the same recipe; DINO's recipe has none.
+DECAY_RATES = {'upernet': 0.9, 'mask_rcnn': 0.95, 'cascade_mask_rcnn': 0.7}
 DETECTION = sorted(name for name in [*PAPER, *BASELINES]
                    if name.endswith('_coco.py'))
 SEGMENTATION = sorted(name for name in [*PAPER, *BASELINES]
@@ -59,6 +98,26 @@ def load(name):
 
 def arch_of(name):
     return re.search(r'former_([smb]\d+)_', name).group(1)
+
+
+def backbone_of(name):
+    """``'caformer_s18'`` for a config of a CAFormer-S18."""
+    return re.search(r'((?:conv|ca)former_[smb]\d+)_', name).group(1)
+
+
+def upstream(name):
+    """The upstream config a recipe config inherits, from the installed
+    library's ``.mim/configs``, where mmengine resolves ``mmdet::``."""
+    import importlib
+    library, path = UPSTREAM[recipe_of(name)].split('::')
+    package = osp.dirname(importlib.import_module(library).__file__)
+    return Config.fromfile(osp.join(package, '.mim', 'configs', path))
+
+
+def recipe_of(name):
+    """The key of :data:`UPSTREAM` of a recipe config."""
+    return next(key for key in sorted(UPSTREAM, key=len, reverse=True)
+                if name.startswith(key))
 
 
 def build(cfg):
@@ -76,8 +135,8 @@ def test_every_config_is_covered():
     shipped = sorted(
         osp.basename(path) for pattern in ('*_coco.py', '*_ade20k_*.py')
         for path in glob.glob(osp.join(CONFIG_DIR, pattern)))
-    assert shipped == sorted([*PAPER, *BASELINES])
-    assert (len(DETECTION), len(SEGMENTATION)) == (12, 8)
+    assert shipped == sorted([*PAPER, *BASELINES, *RECIPES])
+    assert (len(DETECTION), len(SEGMENTATION), len(RECIPES)) == (12, 8, 14)
 
 
 @pytest.mark.parametrize('name', sorted(PAPER))
@@ -118,6 +177,100 @@ def test_baseline_configs_build_with_the_official_weights(name):
     model = build(cfg)
     assert type(model.backbone).__name__ == family
     assert num_params(model) / 1e6 == pytest.approx(params, abs=0.05)
+
+
+def without_scope(value):
+    """``value`` without the ``_scope_`` keys that mmengine adds to the
+    dicts of a base it loads from another package (``mmdet::``)."""
+    if isinstance(value, dict):
+        return {k: without_scope(v) for k, v in value.items()
+                if k != '_scope_'}
+    if isinstance(value, (list, tuple)):
+        return type(value)(without_scope(v) for v in value)
+    return value
+
+
+def flatten(value, prefix=''):
+    """{dotted key: leaf} of a config's nested dicts (lists as leaves)."""
+    if not isinstance(value, dict):
+        return {prefix: value}
+    flat = {}
+    for key, item in value.items():
+        flat.update(flatten(item, f'{prefix}{key}.'))
+    return flat
+
+
+# What a recipe config may change of the upstream config it inherits
+# (``backbone.``: the variable of the _base_/models/ fragment).
+OURS = ('backbone.', 'custom_imports.', 'model.backbone.', 'model.neck.in_channels.',
+        'model.decode_head.in_channels.', 'model.auxiliary_head.in_channels.',
+        'optim_wrapper.', 'auto_scale_lr.')
+
+
+@pytest.mark.parametrize('name', sorted(RECIPES))
+def test_recipes_are_the_upstream_configs_with_our_backbone(name):
+    """Everything but the backbone, the widths it feeds, the imports and
+    the optimizer is the upstream config's; the backbone is the official
+    ImageNet model at its ImageNet drop path, the model of the expected
+    size."""
+    cfg = load(name)
+    ours = flatten(without_scope(cfg.to_dict()))
+    theirs = flatten(without_scope(upstream(name).to_dict()))
+    changed = sorted(key for key in set(ours) | set(theirs)
+                     if ours.get(key, '-') != theirs.get(key, '-'))
+    assert changed and all(key.startswith(OURS) for key in changed), changed
+    assert cfg.custom_imports.imports == ['mmpoolformer']
+
+    family = backbone_of(name).split('_')[0]
+    backbone = cfg.model.backbone
+    assert backbone.type == ('mmpoolformer.ConvFormer' if family ==
+                             'convformer' else 'mmpoolformer.CAFormer')
+    assert backbone.arch == arch_of(name)
+    assert backbone.drop_path_rate == IMAGENET_DROP_PATH[backbone_of(name)]
+    assert backbone.init_cfg == dict(
+        type='Pretrained',
+        checkpoint=BASELINE_URL.format(family, family, arch_of(name)))
+    if recipe_of(name) == 'dino':
+        assert backbone.out_indices == (1, 2, 3)
+        assert cfg.model.neck.in_channels == [128, 320, 512]
+    model = build(cfg)
+    assert num_params(model) / 1e6 == pytest.approx(RECIPES[name], abs=0.05)
+
+
+@pytest.mark.parametrize('name', sorted(RECIPES))
+def test_recipes_optimizer_decays_by_stage(name):
+    """The upstream optimizer (AdamW, its rate and weight decay); where the
+    upstream recipe decays the rate by layer, ours does by stage at its
+    rate: the stem learns at rate ** 5 of the head, stage i at
+    rate ** (4 - i); fp32 (the upstream AMP wrapper needs a GPU)."""
+    from mmengine.optim import build_optim_wrapper
+    cfg = load(name)
+    theirs = upstream(name).optim_wrapper
+    optimizer = cfg.optim_wrapper.optimizer
+    assert (optimizer.type, optimizer.lr, optimizer.weight_decay) == (
+        'AdamW', theirs.optimizer.lr, theirs.optimizer.weight_decay)
+    model = build(cfg)
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    assert type(wrapper).__name__ == 'OptimWrapper'
+    lrs = {id(p): group['lr'] for group in wrapper.optimizer.param_groups
+           for p in group['params']}
+    stem = model.backbone.downsample_layers[0].conv.weight
+    head = next(p for n, p in model.named_parameters()
+                if not n.startswith('backbone.'))
+    last = model.backbone.stages[-1][0].mlp.fc1.weight
+    if recipe_of(name) == 'dino':
+        assert cfg.optim_wrapper.paramwise_cfg == theirs.paramwise_cfg
+        assert lrs[id(stem)] == pytest.approx(optimizer.lr * 0.1)
+        assert lrs[id(head)] == pytest.approx(optimizer.lr)
+        return
+    rate = DECAY_RATES[recipe_of(name)]
+    assert theirs.paramwise_cfg.decay_rate == rate
+    assert cfg.optim_wrapper.constructor == \
+        'mmpoolformer.LayerDecayOptimWrapperConstructor'
+    assert lrs[id(head)] == pytest.approx(optimizer.lr)
+    assert lrs[id(last)] == pytest.approx(optimizer.lr * rate)
+    assert lrs[id(stem)] == pytest.approx(optimizer.lr * rate**5)
 
 
 @pytest.mark.parametrize('name', DETECTION)
@@ -253,7 +406,7 @@ def seg_batch():
 # result to be checked against.
 @pytest.mark.parametrize('name', [
     'retinanet_poolformer_s12_coco.py', 'mask_rcnn_poolformer_s12_coco.py',
-    'fpn_poolformer_s12_ade20k_40k.py', *sorted(BASELINES)
+    'fpn_poolformer_s12_ade20k_40k.py', *sorted(BASELINES), *sorted(RECIPES)
 ])
 def test_loss_backward_predict(name):
     cfg = load(name)
@@ -262,13 +415,19 @@ def test_loss_backward_predict(name):
         cfg.model.data_preprocessor.size = (64, 96)
         batch = seg_batch()
     else:
-        batch = det_batch(with_mask=name.startswith('mask_rcnn'))
-    if name.startswith('mask_rcnn'):
+        batch = det_batch(with_mask='mask_rcnn' in name)
+    if 'mask_rcnn' in name:
         # Fewer proposals and RoIs than on COCO images keep this fast.
         train_cfg = cfg.model.train_cfg
         train_cfg.rpn_proposal.update(nms_pre=200, max_per_img=100)
-        train_cfg.rcnn.sampler.num = 64
+        for stage in (train_cfg.rcnn if isinstance(train_cfg.rcnn, list)
+                      else [train_cfg.rcnn]):
+            stage.sampler.num = 64
         cfg.model.test_cfg.rpn.update(nms_pre=200, max_per_img=100)
+    if name.startswith('dino'):
+        # DINO picks its 900 queries among the encoder's positions, of
+        # which a 64x96 image has 128.
+        cfg.model.num_queries = 100
     torch.manual_seed(0)
     model = build(cfg)
     model.init_weights()
@@ -290,7 +449,7 @@ def test_loss_backward_predict(name):
         instances = result.pred_instances
         assert instances.bboxes.shape[1] == 4
         assert len(instances.scores) == len(instances.labels)
-        if name.startswith('mask_rcnn'):
+        if 'mask_rcnn' in name:
             assert instances.masks.shape[1:] == (64, 96)
 
 
