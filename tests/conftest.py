@@ -45,7 +45,9 @@ def module_tmp_path(request, tmp_path_factory):
 DEMO_CONFIGS = ('retinanet_poolformer_s12_demo.py',
                 'retinanet_caformer_s18_demo.py',
                 'mask_rcnn_poolformer_s12_demo.py',
-                'fpn_poolformer_s12_demo.py', 'poolformer_s12_demo_cls.py')
+                'dino_4scale_caformer_s18_demo.py',
+                'fpn_poolformer_s12_demo.py', 'upernet_caformer_s18_demo.py',
+                'poolformer_s12_demo_cls.py')
 
 
 class DemoTrainings:

@@ -1,4 +1,5 @@
 """A config's model on random images, as its dataloader would feed it."""
+import copy
 import importlib
 from typing import Optional, Tuple
 
@@ -39,7 +40,10 @@ def build_model(cfg,
         torch.nn.Module: The model.
     """
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
-        model = MODELS.build(cfg.model)
+        # A copy: some models write into their config (DINO adds keys to
+        # its bbox_head's, then refuses a config that has them), which
+        # would keep the Runner from building it again.
+        model = MODELS.build(copy.deepcopy(cfg.model))
     if checkpoint is not None:
         load_checkpoint(model, checkpoint, map_location='cpu')
     return model.to(device).eval()
