@@ -1,18 +1,16 @@
 from .aliases import resolve_alias
 from .block import (Downsampling, MetaFormerBlock, MetaFormerStage, Mlp,
                     PointwiseConv2d, Scale)
-from .channels_last_mixers import (CHANNELS_LAST_MIXER_ALIASES,
-                                   ChannelsLastAttention, ChannelsLastPooling,
-                                   SepConv)
-from .channels_last_norms import PerSampleNorm
 from .fused_block import FusedPoolFormerBlock
 from .norms import (ACT_ALIASES, NORM_ALIASES, GroupNorm, LayerNorm2d,
-                    build_act, build_norm, is_one_group_norm)
+                    PerSampleNorm, build_act, build_norm, is_one_group_norm)
 from .pos_embed import add_pos_embed
 from .squared_relu import SquaredReLU
 from .star_relu import StarReLU
-from .token_mixers import (TOKEN_MIXER_ALIASES, Attention, Pooling,
-                           SpatialMLP, build_token_mixer)
+from .token_mixers import (CHANNELS_LAST_MIXER_ALIASES, TOKEN_MIXER_ALIASES,
+                           Attention, ChannelsLastAttention,
+                           ChannelsLastPooling, Pooling, SepConv, SpatialMLP,
+                           build_token_mixer)
 
 __all__ = [
     'ACT_ALIASES', 'Attention', 'CHANNELS_LAST_MIXER_ALIASES',

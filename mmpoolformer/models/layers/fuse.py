@@ -33,13 +33,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .block import MetaFormerBlock, PointwiseConv2d, Scale
-from .channels_last_mixers import ChannelsLastAttention, SepConv
-from .channels_last_norms import PerSampleNorm
 from .fused_block import FusedPoolFormerBlock
-from .norms import is_one_group_norm
+from .norms import PerSampleNorm, is_one_group_norm
 from .squared_relu import SquaredReLU
 from .star_relu import StarReLU
-from .token_mixers import Attention, Pooling
+from .token_mixers import Attention, ChannelsLastAttention, Pooling, SepConv
 
 # The layer right after ``norm1`` in each mixer that has one, and its last.
 MIXER_INPUT_LAYER = {SepConv: 'pwconv1', ChannelsLastAttention: 'qkv'}
