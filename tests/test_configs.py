@@ -10,6 +10,8 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 
+from mmpoolformer.engine import load_config
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG_DIR = osp.join(ROOT, 'configs')
 URL = ('https://github.com/sail-sg/poolformer/releases/download/v1.0/'
@@ -106,12 +108,8 @@ def backbone_of(name):
 
 
 def upstream(name):
-    """The upstream config a recipe config inherits, from the installed
-    library's ``.mim/configs``, where mmengine resolves ``mmdet::``."""
-    import importlib
-    library, path = UPSTREAM[recipe_of(name)].split('::')
-    package = osp.dirname(importlib.import_module(library).__file__)
-    return Config.fromfile(osp.join(package, '.mim', 'configs', path))
+    """The upstream config a recipe config inherits."""
+    return load_config(UPSTREAM[recipe_of(name)])
 
 
 def recipe_of(name):

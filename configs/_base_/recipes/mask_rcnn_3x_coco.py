@@ -13,10 +13,10 @@ custom_imports = dict(imports=['mmpoolformer'], allow_failed_imports=False)
 
 model = dict(neck=dict(in_channels=[64, 128, 320, 512]))
 
+# The upstream AdamW as it is; our constructor in place of mmdet's
+# ConvNeXt-only one (its num_layers has no meaning here), fp32.
 optim_wrapper = dict(
-    _delete_=True,
     type='OptimWrapper',
     constructor='mmpoolformer.LayerDecayOptimWrapperConstructor',
-    optimizer=dict(
-        type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.05),
-    paramwise_cfg=dict(decay_rate=0.95, decay_type='stage_wise'))
+    paramwise_cfg=dict(
+        _delete_=True, decay_rate=0.95, decay_type='stage_wise'))
