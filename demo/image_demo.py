@@ -30,7 +30,7 @@ Examples (the checkpoints of ``make demo`` or ``tools/train.py``):
     # classification
     python demo/image_demo.py data/demo/cls/val \\
         configs/demo/poolformer_s12_demo_cls.py \\
-        work_dirs/poolformer_s12_demo_cls/iter_300.pth \\
+        work_dirs/poolformer_s12_demo_cls/iter_600.pth \\
         --out-dir outputs/cls --device cpu
 """
 import os

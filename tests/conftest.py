@@ -45,6 +45,7 @@ def module_tmp_path(request, tmp_path_factory):
 DEMO_CONFIGS = ('retinanet_poolformer_s12_demo.py',
                 'retinanet_caformer_s18_demo.py',
                 'mask_rcnn_poolformer_s12_demo.py',
+                'cascade_mask_rcnn_convformer_s18_demo.py',
                 'dino_4scale_caformer_s18_demo.py',
                 'fpn_poolformer_s12_demo.py', 'upernet_caformer_s18_demo.py',
                 'poolformer_s12_demo_cls.py')

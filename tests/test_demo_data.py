@@ -58,8 +58,30 @@ def test_layout_and_summary(dataset):
             len(os.listdir(out_dir / 'cls' / split / name))
             for name in demo_shapes.CLASSES
         ]
-        assert sum(cls_counts) == num
+        assert sum(cls_counts) == demo_shapes.CLS_IMAGES_PER_IMAGE * num
         assert max(cls_counts) - min(cls_counts) <= 1
+
+
+def test_classification_shapes_are_centred_and_large():
+    """The one shape of a classification image: its circumscribed circle
+    (the polygon's vertices are on it) centred, its diameter 0.6 to 0.9 of
+    the side, its pixels the shape's."""
+    size, centres, diameters = 64, [], []
+    for index in range(30):
+        rng = np.random.default_rng([0, 2, index])
+        label = index % len(demo_shapes.CLASSES)
+        img, shapes = demo_shapes.draw_scene(
+            rng, size, [label], place=demo_shapes.centre_shape)
+        assert len(shapes) == 1 and shapes[0]['label'] == label
+        vertices = np.reshape(shapes[0]['polygon'], (-1, 2))
+        if len(vertices) == 4:  # a square: the diagonals cross at the centre
+            centres.append((vertices[0] + vertices[2]) / 2)
+            diameters.append(np.linalg.norm(vertices[0] - vertices[2]))
+        assert shapes[0]['mask'][size // 2, size // 2]
+        assert shapes[0]['mask'].sum() > (0.3 * 0.6 * size)**2
+    assert len(centres) == 10
+    np.testing.assert_allclose(centres, size / 2, atol=0.01)
+    assert 0.6 * size - 0.1 <= min(diameters) <= max(diameters) <= 0.9 * size
 
 
 @pytest.mark.parametrize('split', ['train', 'val'])

@@ -193,9 +193,11 @@ def test_make_demo_data_shows_progress_on_stderr_only(tmp_path):
                  '--num-train', 3, '--num-val', 2, '--img-size', 48)
     assert_ok(result)
     for split, count in (('train', 3), ('val', 2)):
-        for kind in ('detection and segmentation', 'classification'):
+        for kind, num in (('detection and segmentation', count),
+                          ('classification',
+                           demo_shapes.CLS_IMAGES_PER_IMAGE * count)):
             assert f'{split}: {kind} images\n' in result.stderr
-        assert result.stderr.count(f'] {count}/{count},') >= 2
+            assert f'] {num}/{num},' in result.stderr
     assert [line.split(':')[0] for line in result.stdout.splitlines()
             ] == ['train', 'val', 'COCO annotations']
     demo_shapes.generate(

@@ -30,6 +30,8 @@ METRIC_KEYS = {
     'retinanet_poolformer_s12_demo.py': ['coco/bbox_mAP'],
     'retinanet_caformer_s18_demo.py': ['coco/bbox_mAP'],
     'mask_rcnn_poolformer_s12_demo.py': ['coco/bbox_mAP', 'coco/segm_mAP'],
+    'cascade_mask_rcnn_convformer_s18_demo.py':
+    ['coco/bbox_mAP', 'coco/segm_mAP'],
     'dino_4scale_caformer_s18_demo.py': ['coco/bbox_mAP'],
     'fpn_poolformer_s12_demo.py': ['mIoU'],
     'upernet_caformer_s18_demo.py': ['mIoU'],

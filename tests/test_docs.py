@@ -194,3 +194,32 @@ def test_the_readme_demo_numbers_are_those_of_docs_demo():
             rf'(?<![\d.]){re.escape(number)}(?![\d])', ' '.join(matches[0]))]
         assert missing == [], f'{config}: docs/demo.md has no {missing}'
         assert osp.isfile(osp.join(ROOT, 'configs', 'demo', config)), config
+
+
+def demo_schedules():
+    """{demo config name: (batch size, iterations)} from the configs."""
+    from mmpoolformer.engine import load_config
+    schedules = {}
+    for path in sorted(glob.glob(osp.join(ROOT, 'configs', 'demo', '*.py'))):
+        cfg = load_config(path)
+        schedules[osp.splitext(osp.basename(path))[0]] = (
+            cfg.train_dataloader.batch_size, cfg.train_cfg.max_iters)
+    return schedules
+
+
+def test_the_docs_give_each_demo_its_schedule():
+    """docs/demo.md's table of demo configs and every demo checkpoint path
+    in the docs (``work_dirs/<demo>/iter_N.pth``, the one its schedule
+    saves) agree with the config."""
+    schedules = demo_schedules()
+    rows = markdown_rows('docs/demo.md', '| Config |')
+    assert len(rows) >= 5
+    for row in rows:
+        name = re.search(r'configs/demo/(\w+)\.py', row[0]).group(1)
+        assert (int(row[1]), int(row[2])) == schedules[name], name
+    checkpoints = [(doc, *match) for doc in DOCS for match in re.findall(
+        r'work_dirs/(\w+_demo\w*)/iter_(\d+)\.pth', read(doc))]
+    assert len(checkpoints) >= 10
+    wrong = [(doc, name, iters) for doc, name, iters in checkpoints
+             if int(iters) != schedules[name][1]]
+    assert wrong == []

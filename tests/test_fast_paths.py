@@ -123,7 +123,7 @@ def test_channels_last_gives_same_outputs_and_gradients(plain):
         outs = model(X)
         sum(o.square().mean() for o in outs).backward()
         grads.append({n: p.grad for n, p in model.named_parameters()})
-    assert fast(X)[0].is_contiguous(memory_format=torch.channels_last)
+    assert all(out.is_contiguous() for out in fast(X))
     for name, grad in grads[0].items():
         assert torch.allclose(grad, grads[1][name], atol=1e-5, rtol=1e-4), \
             name
@@ -188,8 +188,7 @@ def test_baseline_fast_paths_equal_the_default(family):
         expected = plain(X)
         fast = random_baseline(family, channels_last=True)
         outs = fast(X)
-        assert all(out.is_contiguous(memory_format=torch.channels_last)
-                   for out in outs)
+        assert all(out.is_contiguous() for out in outs)
         assert_same(outs, expected)
         for model in (fast, random_baseline(family)):
             assert model.fuse() is model and not model.training
@@ -264,3 +263,33 @@ def test_without_the_private_onednn_op_the_public_path_runs(plain,
     assert not onednn_mlp.can_run(x, block.fc1, block.act)
     with torch.no_grad():
         assert_same(fused(X), plain(X))
+
+
+def test_fast_path_gives_a_two_stage_detector_the_same_roi_features():
+    """The fast path's outputs are contiguous (N, C, H, W) maps: mmcv's
+    RoIAlign reads its input's memory as that layout, so from channels-last
+    maps Mask R-CNN's RoI features (and so its predictions) were wrong."""
+    from mmengine.config import Config
+    from tool_runs import ROOT
+
+    from mmpoolformer.analysis import build_model
+    cfg = Config.fromfile(
+        f'{ROOT}/configs/demo/mask_rcnn_poolformer_s12_demo.py')
+    models = []
+    for channels_last in (False, True):
+        cfg.model.backbone.channels_last = channels_last
+        models.append(build_model(cfg).eval())
+    randomize_(models[0])
+    models[1].load_state_dict(models[0].state_dict())
+    models[1].backbone.fuse()
+    image = torch.randn(1, 3, 128, 128)
+    rois = torch.tensor([[0, 4., 6., 60., 50.], [0, 30., 20., 120., 126.]])
+    features = []
+    with torch.no_grad():
+        for model in models:
+            maps = model.extract_feat(image)
+            extractor = model.roi_head.bbox_roi_extractor
+            features.append(extractor(maps[:extractor.num_inputs], rois))
+    assert features[0].abs().max() > 0
+    torch.testing.assert_close(features[1], features[0], atol=1e-4,
+                               rtol=1e-4)

@@ -25,6 +25,7 @@ from mmengine.evaluator import Evaluator
 from mmengine.registry import MODELS, DefaultScope
 
 from mmpoolformer.datasets import DataError
+from mmpoolformer.datasets.demo_shapes import CLS_IMAGES_PER_IMAGE
 from mmpoolformer.engine import Runner
 from tool_runs import ROOT, make_demo_data
 
@@ -210,7 +211,8 @@ def test_image_kind(kind, task, demo_data, demo_models, tmp_path):
         assert trained[FILE_NAME] == 1
     # Every image is predicted at its own size, the added one included.
     names = [name for name, _, _ in predictions]
-    assert FILE_NAME in names and len(names) == 2
+    num_val = CLS_IMAGES_PER_IMAGE if task == 'classification' else 1
+    assert FILE_NAME in names and len(names) == num_val + 1
     for name, size, image_size in predictions:
         assert size == image_size, (name, size, image_size)
     assert predictions[names.index(FILE_NAME)][2] == image.shape[:2]

@@ -9,7 +9,7 @@ import torch.nn as nn
 from conftest import assert_official_init
 from mmengine.config import Config
 
-from mmpoolformer import CAFormer, PoolFormer
+from mmpoolformer import CAFormer, ConvFormer, PoolFormer
 from mmpoolformer.models.backbones.metaformer import (BASELINE_INIT_CFG,
                                                       OFFICIAL_INIT_CFG)
 from mmpoolformer.models.layers import PointwiseConv2d
@@ -100,6 +100,7 @@ def test_an_empty_init_cfg_keeps_pytorch_defaults():
 INITS = {
     'mmpoolformer.PoolFormer': (PoolFormer, OFFICIAL_INIT_CFG),
     'mmpoolformer.CAFormer': (CAFormer, BASELINE_INIT_CFG),
+    'mmpoolformer.ConvFormer': (ConvFormer, BASELINE_INIT_CFG),
 }
 
 

@@ -20,6 +20,7 @@ from mmengine.visualization import Visualizer
 
 from mmpoolformer.analysis import build_model
 from mmpoolformer.apis import prepare_test, run_test, testing
+from mmpoolformer.datasets.demo_shapes import CLS_IMAGES_PER_IMAGE
 from mmpoolformer.engine import UsageError, build_config_model
 from tool_runs import (ROOT, assert_clean_error, assert_ok,
                        fresh_mmengine_instances, make_demo_data, run,
@@ -185,11 +186,12 @@ def test_tta_without_tta_settings_in_the_config(workspace, tmp_path, scope,
     assert f'{metric}: ' in result.stdout
     with open(out, 'rb') as f:
         predictions = pickle.load(f)
-    assert len(predictions) == NUM_IMAGES
+    num_images = NUM_IMAGES * (CLS_IMAGES_PER_IMAGE
+                               if scope == 'mmpretrain' else 1)
     # The first view, packed by the flip pipeline, which adds the flip to
     # the meta keys.
     assert [prediction['flip']
-            for prediction in predictions] == [False] * NUM_IMAGES
+            for prediction in predictions] == [False] * num_images
 
 
 @pytest.mark.parametrize('scope', sorted(CONFIGS))

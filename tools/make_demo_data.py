@@ -6,7 +6,7 @@ Example:
 """
 import os.path as osp
 
-from mmpoolformer.datasets.demo_shapes import generate
+from mmpoolformer.datasets.demo_shapes import CLS_IMAGES_PER_IMAGE, generate
 from mmpoolformer.engine import UsageError
 from mmpoolformer.engine.command_line import ArgumentParser, reports_errors
 
@@ -16,9 +16,12 @@ def parse_args():
         description='Generate the synthetic shapes dataset of the demo')
     parser.add_argument('--out', default='data/demo', help='output directory')
     parser.add_argument(
-        '--num-train', type=int, default=500, help='training images')
+        '--num-train', type=int, default=500,
+        help='training images (classification: '
+        f'{CLS_IMAGES_PER_IMAGE} times as many)')
     parser.add_argument(
-        '--num-val', type=int, default=100, help='validation images')
+        '--num-val', type=int, default=100,
+        help='validation images (classification: as --num-train)')
     parser.add_argument(
         '--img-size', type=int, default=128, help='image side in pixels')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
@@ -37,7 +40,8 @@ def main():
         print(f'{split}: {count["images"]} images, {count["instances"]} '
               f'shapes in {osp.join(args.out, "images", split)}')
     print(f'COCO annotations: {osp.join(args.out, "annotations")}, label '
-          f'maps: {osp.join(args.out, "ann_dir")}, classification images: '
+          f'maps: {osp.join(args.out, "ann_dir")}, classification images '
+          f'({CLS_IMAGES_PER_IMAGE} times as many): '
           f'{osp.join(args.out, "cls")}')
 
 

@@ -23,19 +23,10 @@ model = dict(
     # A few shapes per image need far fewer sampled RoIs than COCO's 512.
     train_cfg=dict(rcnn=dict(sampler=dict(num=128))))
 
-# The shared pipelines load the boxes; Mask R-CNN loads the masks with them.
-train_pipeline, test_pipeline = ([
-    dict(t, with_mask=True) if t.type == 'LoadAnnotations' else t for t in p
-] for p in (_base_.demo_coco_train_pipeline, _base_.demo_coco_test_pipeline))
-train_dataloader = dict(
-    _base_.demo_coco_train_dataloader,
-    batch_size=4,
-    dataset=dict(
-        _base_.demo_coco_train_dataloader.dataset, pipeline=train_pipeline))
-val_dataloader = dict(
-    _base_.demo_coco_val_dataloader,
-    dataset=dict(
-        _base_.demo_coco_val_dataloader.dataset, pipeline=test_pipeline))
+train_pipeline = _base_.demo_coco_mask_train_pipeline
+test_pipeline = _base_.demo_coco_mask_test_pipeline
+train_dataloader = dict(_base_.demo_coco_mask_train_dataloader, batch_size=4)
+val_dataloader = _base_.demo_coco_mask_val_dataloader
 test_dataloader = val_dataloader
 val_evaluator = _base_.demo_coco_val_evaluator
 test_evaluator = val_evaluator

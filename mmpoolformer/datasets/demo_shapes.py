@@ -10,7 +10,8 @@ on a textured background. The same images are annotated three ways:
   background and ``1 + class index`` a shape (for MMSegmentation, used with
   ``reduce_zero_label=False`` so the background is a class);
 - ``cls/{train,val}/<class>/*.png``: separate one-shape images in an
-  ImageFolder layout (for MMPretrain).
+  ImageFolder layout (for MMPretrain), the shape larger and centred, as in
+  the object-centred photos of ImageNet.
 
 Shapes never overlap, so every polygon is fully visible and the label maps
 are exactly the union of the instance masks. Each picture is drawn from its
@@ -42,6 +43,16 @@ MAX_TILT_DEG = 20
 MIN_GAP = 3
 MIN_COLOUR_DISTANCE = 120
 CIRCLE_VERTICES = 32
+# The extent of the one shape of a classification image, which is centred.
+# Placed anywhere, as in the detection images, the classes are learnt from
+# scratch far more slowly (PoolFormer-S12, batch 16 at 64 px, 3,000 images:
+# top-1 0.68 after 561 iterations, against 0.95 centred).
+CLS_MIN_EXTENT, CLS_MAX_EXTENT = 0.6, 0.9
+# Classification images per detection image, in each split: a classifier
+# learns from one label an image, a detector from every shape's box and mask
+# (the classification demo's 600 iterations: top-1 0.85 from 500 images,
+# 0.98 from 3,000).
+CLS_IMAGES_PER_IMAGE = 6
 
 
 def shape_polygon(label, center, extent, angle):
@@ -134,6 +145,20 @@ def place_shape(rng, size, boxes):
     return None
 
 
+def centre_shape(rng, size, boxes):
+    """Pick the extent of a classification image's one shape, centred
+    (:data:`CLS_MIN_EXTENT`, :data:`CLS_MAX_EXTENT`); ``boxes`` is ignored,
+    for the image has no other shape.
+
+    Returns:
+        tuple: ``(center, extent, box)``.
+    """
+    extent = rng.uniform(CLS_MIN_EXTENT, CLS_MAX_EXTENT) * size
+    center = np.full(2, size / 2)
+    half = extent / 2 + 1
+    return center, extent, (*(center - half), *(center + half))
+
+
 def boxes_apart(a, b):
     """Whether two ``(x0, y0, x1, y1)`` boxes are at least
     :data:`MIN_GAP` pixels apart along x or y."""
@@ -141,7 +166,7 @@ def boxes_apart(a, b):
             or a[3] + MIN_GAP < b[1] or b[3] + MIN_GAP < a[1])
 
 
-def draw_scene(rng, size, labels):
+def draw_scene(rng, size, labels, place=place_shape):
     """Draw shapes of the given classes on a textured background.
 
     Args:
@@ -149,6 +174,9 @@ def draw_scene(rng, size, labels):
         size (int): Image side.
         labels (list[int]): Class index of each shape to draw; shapes that
             find no free room are skipped.
+        place (callable): Picks each shape's ``(center, extent, box)``, or
+            None, from ``(rng, size, boxes taken)``. Defaults to
+            :func:`place_shape`.
 
     Returns:
         tuple[np.ndarray, list[dict]]: The ``uint8`` RGB image and one
@@ -157,7 +185,7 @@ def draw_scene(rng, size, labels):
     img, base = textured_background(rng, size)
     shapes, boxes = [], []
     for label in labels:
-        placed = place_shape(rng, size, boxes)
+        placed = place(rng, size, boxes)
         if placed is None:
             continue
         center, extent, box = placed
@@ -251,7 +279,8 @@ def make_split(out_dir, split, num_images, size, seed):
 
 
 def make_cls_split(out_dir, split, num_images, size, seed):
-    """Write one-shape images in ``cls/<split>/<class>/`` folders.
+    """Write one-shape images in ``cls/<split>/<class>/`` folders, each
+    shape placed by :func:`centre_shape`.
 
     Classes take turns, so the split is balanced.
 
@@ -268,7 +297,7 @@ def make_cls_split(out_dir, split, num_images, size, seed):
         # Streams 2 and 3 keep these images apart from the detection ones.
         rng = np.random.default_rng([seed, 2 + SPLITS.index(split), index])
         label = index % len(CLASSES)
-        img, _ = draw_scene(rng, size, [label])
+        img, _ = draw_scene(rng, size, [label], place=centre_shape)
         write_png(
             osp.join(out_dir, 'cls', split, CLASSES[label],
                      f'{index:06d}.png'), img)
@@ -300,13 +329,16 @@ def generate(out_dir, num_train=500, num_val=100, img_size=128, seed=0):
     Args:
         out_dir (str): Output directory; created, or a previous demo
             dataset there is replaced.
-        num_train (int): Training images (per layout).
-        num_val (int): Validation images (per layout).
+        num_train (int): Training images of the detection and
+            segmentation layouts; the classification layout has
+            :data:`CLS_IMAGES_PER_IMAGE` times as many.
+        num_val (int): Validation images, as ``num_train``.
         img_size (int): Image side in pixels.
         seed (int): Random seed.
 
     Returns:
-        dict: Number of images and instances per split.
+        dict: Number of images and instances per split (detection and
+        segmentation layouts).
     """
     counts = dict(train=num_train, val=num_val)
     prepare_out_dir(
@@ -317,7 +349,8 @@ def generate(out_dir, num_train=500, num_val=100, img_size=128, seed=0):
     summary = {}
     for split in SPLITS:
         coco = make_split(out_dir, split, counts[split], img_size, seed)
-        make_cls_split(out_dir, split, counts[split], img_size, seed)
+        make_cls_split(out_dir, split, CLS_IMAGES_PER_IMAGE * counts[split],
+                       img_size, seed)
         summary[split] = dict(
             images=len(coco['images']), instances=len(coco['annotations']))
     return summary

@@ -1,5 +1,5 @@
 # The synthetic shapes of tools/make_demo_data.py in COCO format (data/demo)
-# at 128 px, shared by the RetinaNet and Mask R-CNN demos, which inherit this
+# at 128 px, shared by the detection demos, which inherit this
 # file next to their COCO config:
 #   _base_ = ['../<COCO config>.py', './_base_/coco_demo.py', ...]
 # The COCO configs already set data_root, the pipelines, the dataloaders and
@@ -48,3 +48,19 @@ demo_coco_val_dataloader = dict(
         pipeline=demo_coco_test_pipeline))
 demo_coco_val_evaluator = dict(ann_file=demo_data_root +
                                'annotations/instances_val.json')
+# The same with the instance masks loaded, for the Mask R-CNN and Cascade
+# Mask R-CNN demos.
+demo_coco_mask_train_pipeline, demo_coco_mask_test_pipeline = ([
+    dict(t, with_mask=True) if t['type'] == 'LoadAnnotations' else t
+    for t in p
+] for p in (demo_coco_train_pipeline, demo_coco_test_pipeline))
+demo_coco_mask_train_dataloader = dict(
+    demo_coco_train_dataloader,
+    dataset=dict(
+        demo_coco_train_dataloader['dataset'],
+        pipeline=demo_coco_mask_train_pipeline))
+demo_coco_mask_val_dataloader = dict(
+    demo_coco_val_dataloader,
+    dataset=dict(
+        demo_coco_val_dataloader['dataset'],
+        pipeline=demo_coco_mask_test_pipeline))

@@ -134,7 +134,7 @@ class MetaFormer(BaseModule):
         norm_eval (bool): Keep BatchNorm layers in eval mode while training.
         with_cp (bool): Gradient checkpointing of every block.
         channels_last (bool): Run convolutions and pooling on channels-last
-            memory; outputs are equal and come back channels-last.
+            memory; outputs are equal and contiguous (N, C, H, W).
         init_cfg (dict | list[dict]): Initialisation config.
     """
 
@@ -451,8 +451,10 @@ class MetaFormer(BaseModule):
                 out = self.output_norm(i)(x)
                 if self.nhwc:
                     out = out.permute(0, 3, 1, 2)
-                    out = out if self.channels_last else out.contiguous()
-                outs.append(out)
+                # Contiguous (N, C, H, W) whatever the memory format inside:
+                # ops of the necks and heads may read the memory as that,
+                # as mmcv's RoIAlign does (wrongly on channels-last maps).
+                outs.append(out.contiguous())
         return tuple(outs)
 
 
@@ -545,7 +547,7 @@ class PoolFormer(MetaFormer):
             compute for memory. Defaults to False.
         channels_last (bool): Run in the channels-last memory format, which
             makes CPU (oneDNN) and GPU convolutions and pooling faster.
-            Outputs are equal; they come back channels-last. Defaults to
+            Outputs are equal and contiguous (N, C, H, W). Defaults to
             False.
         img_size (int | tuple[int, int]): Input size (H, W), at least 3
             pixels, used only by mixers whose weights depend on it (the
@@ -705,8 +707,7 @@ class MetaFormerBaseline(MetaFormer):
             False.
         channels_last (bool): Run the convolutions on channels-last memory
             (the blocks' maps are channels-last anyway); outputs are equal
-            and come back channels-last, saving a copy. Defaults to False:
-            contiguous (N, C, H, W) outputs.
+            and contiguous (N, C, H, W). Defaults to False.
         pretrained (str, optional): Checkpoint path or URL, the same as
             ``init_cfg=dict(type='Pretrained', checkpoint=pretrained)``.
             Defaults to None.
