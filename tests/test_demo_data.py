@@ -63,9 +63,10 @@ def test_layout_and_summary(dataset):
 
 
 def test_classification_shapes_are_centred_and_large():
-    """The one shape of a classification image: its circumscribed circle
-    (the polygon's vertices are on it) centred, its diameter 0.6 to 0.9 of
-    the side, its pixels the shape's."""
+    """The one shape of a classification image covers the image's centre
+    pixel and is large; the squares (whose diagonals cross at the centre
+    of the circumscribed circle and measure its diameter) are centred, with
+    diagonals 0.6 to 0.9 of the side."""
     size, centres, diameters = 64, [], []
     for index in range(30):
         rng = np.random.default_rng([0, 2, index])
