@@ -101,7 +101,8 @@ def test_the_official_layout_loads_as_it_is():
 
 def test_weights_of_the_other_family_are_refused_by_name():
     with pytest.raises(RuntimeError, match='these are PoolFormer weights '
-                       r'\(timm layout\), not MetaFormer Baselines weights'):
+                       r'\(timm layout\): load them into '
+                       r'mmpoolformer.PoolFormer'):
         CAFormer('s18').load_state_dict(timm_poolformer_s12().state_dict())
     with pytest.raises(RuntimeError, match='these are MetaFormer Baselines '
                        r'weights \(MetaFormer Baselines timm layout\)'):

@@ -15,6 +15,7 @@ import torch.nn as nn
 
 from mmpoolformer.models.backbones.metaformer import \
     MetaFormerBaseline
+from mmpoolformer.models.layers import add_pos_embed, build_token_mixer
 from mmpoolformer.registry import MODELS
 
 # Every family registered: the tests below loop over what is found here.
@@ -267,8 +268,8 @@ def test_drop_path_rises_linearly_and_acts_in_train_mode_only(family):
     (dict(token_mixer='pool'), ValueError, 'token_mixer'),
     (dict(token_mixer=3), TypeError, 'token_mixer'),
     (dict(token_mixer=('sepconv', 'sepconv')), ValueError, 'token_mixer'),
-    (dict(token_mixer=dict(type='ChannelsLastAttention', head_dim=0)),
-     ValueError, 'token_mixer'),
+    (dict(token_mixer=dict(type='Attention', head_dim=0)), ValueError,
+     'token_mixer'),
     # mmcv's zero padding, found upstream: it pads W and C.
     (dict(token_mixer=dict(type='zero', padding=1)), ValueError,
      'token_mixer'),
@@ -299,9 +300,11 @@ def test_bad_arguments_are_refused_by_name(kwargs, error, argument):
 
 
 def test_a_mixer_that_changes_the_shape_is_refused_with_both_shapes():
+    """Run on stage 0's map of a 224 x 160 input (img_size), 56 x 40."""
     with pytest.raises(ValueError, match=r'token_mixer.*must keep the shape'
-                       r'.*\(1, 17, 18, 16\) into \(1, 17, 20, 18\)'):
-        FAMILIES[0](TINY, token_mixer=dict(type='zero', padding=1))
+                       r'.*\(1, 56, 40, 16\) into \(1, 56, 42, 18\)'):
+        FAMILIES[0](TINY, token_mixer=dict(type='zero', padding=1),
+                    img_size=(224, 160))
 
 
 @pytest.mark.parametrize('size', [(97, 131), (33, 33), (40, 120), (131, 57)])
@@ -354,13 +357,63 @@ def test_caformer_config_builds_from_the_mmdet_scope_and_trains():
         before, model.backbone.stages[1][0].token_mixer.pwconv1.weight)
 
 
-@pytest.mark.parametrize('mixer,hint', [
-    (dict(type='Pooling'), 'ChannelsLastPooling'),
-    (dict(type='Attention'), 'ChannelsLastAttention'),
-    (dict(type='SpatialMLP', num_tokens=3136), 'channels-last'),
+@pytest.mark.parametrize('cfg', [
+    dict(type='Pooling'),
+    dict(type='Attention', head_dim=8, proj_bias=True),
+    dict(type='SpatialMLP', num_tokens=6 * 7),
+    dict(type='SepConv'),
 ])
-def test_poolformer_mixers_of_channels_first_maps_are_refused(mixer, hint):
-    """PoolFormer's (N, C, H, W) mixers keep the shape of a channels-last
-    map too, but would mix its W and C: refused, naming the counterpart."""
-    with pytest.raises(ValueError, match=f'token_mixer.*{hint}'):
-        MODELS.build(dict(type='mmpoolformer.ConvFormer', token_mixer=mixer))
+def test_a_mixer_mixes_the_same_in_both_layouts(cfg):
+    """With the same weights, a mixer of channels-last (N, H, W, C) maps
+    gives the map a mixer of (N, C, H, W) maps gives, permuted: the layout
+    moves the channels, it does not change what is mixed (a 6 x 7 map of 16
+    channels: every dimension tells apart)."""
+    torch.manual_seed(0)
+    first = build_token_mixer(cfg, dim=16)
+    last = build_token_mixer(cfg, dim=16, nhwc=True)
+    last.load_state_dict(first.state_dict())
+    x = torch.randn(2, 16, 6, 7)
+    assert (first.nhwc, last.nhwc) == (False, True)
+    torch.testing.assert_close(
+        last(x.permute(0, 2, 3, 1)), first(x).permute(0, 2, 3, 1))
+
+
+def test_a_position_embedding_adds_the_same_in_both_layouts():
+    """Resized to a 6 x 7 map from 4 x 5, as on an input of another size."""
+    torch.manual_seed(0)
+    x, embed = torch.randn(2, 16, 6, 7), torch.randn(1, 16, 4, 5)
+    torch.testing.assert_close(
+        add_pos_embed(x.permute(0, 2, 3, 1), embed, nhwc=True),
+        add_pos_embed(x, embed).permute(0, 2, 3, 1))
+
+
+def test_every_family_takes_every_mixer():
+    """Each family builds every registered mixer for its own layout and
+    trains with it; a config cannot set another layout."""
+    from mmpoolformer import PoolFormer
+    mixers = ('pooling', 'attention', 'spatial_mlp', 'sepconv')
+    families = [PoolFormer, *FAMILIES]
+    for family in families:
+        model = family(TINY, token_mixer=mixers, img_size=64,
+                       pos_embed=(False, False, True, True)).train()
+        assert [s[0].token_mixer.nhwc for s in model.stages] == \
+            [family.nhwc] * 4
+        sum(o.square().mean()
+            for o in model(torch.randn(2, 3, 64, 64))).backward()
+        assert all(p.grad is not None for p in model.parameters())
+        with pytest.raises(ValueError, match='token_mixer.*nhwc'):
+            family(TINY, token_mixer=dict(type='Pooling', nhwc=True))
+    assert len(families) == 4
+
+
+def test_pool_size_sets_the_window_of_every_familys_pooling():
+    """PoolFormerV2's default mixer included."""
+    from mmpoolformer import PoolFormer, PoolFormerV2
+    windows = [
+        {block.token_mixer.pool.kernel_size for stage in model.stages
+         for block in stage}
+        for model in (*(family(TINY, token_mixer='pooling', pool_size=5)
+                        for family in [PoolFormer, *FAMILIES]),
+                      PoolFormerV2(TINY, pool_size=7))
+    ]
+    assert windows == [{5}] * 4 + [{7}]

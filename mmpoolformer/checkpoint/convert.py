@@ -3,6 +3,7 @@ a backbone's state dict, or a whole model's (a detector, a segmentor, a
 classifier, or a bare backbone or classifier of another code base)."""
 from typing import Optional, Tuple
 
+import torch.nn as nn
 from mmengine.logging import print_log
 
 from .errors import CheckpointError
@@ -56,12 +57,35 @@ def convert_backbone_state_dict(state_dict: StateDict,
         CheckpointError: no weights of ``family`` were recognised.
     """
     layout, mapped = map_backbone(state_dict, family)
-    if mapped.head:
-        print_log(f'{family.name} checkpoint ({layout.name} layout): dropped '
-                  f'{len(mapped.head)} head tensors: '
-                  f'{", ".join(layout.head + k for k in mapped.head)}',
-                  logger='current')
+    head = [layout.head + k for k in mapped.head]
+    print_log(f'{family.name}: loading {len(state_dict)} tensors of the '
+              f'{layout.name} layout under our names' +
+              (f', without the {len(head)} of its head: {", ".join(head)}'
+               if head else ''), logger='current')
     return mapped.with_final_norm()
+
+
+def convert_on_load(backbone: nn.Module, state_dict: StateDict, prefix: str,
+                    *args) -> None:
+    """A ``load_state_dict`` pre-hook of a backbone with a
+    ``checkpoint_family``: its keys of ``state_dict`` (those under
+    ``prefix``) in another layout of the family become ours, in place
+    (:func:`convert_backbone_state_dict`); for weights of another family
+    ``load_state_dict`` raises the error added to its messages."""
+    keys = [k for k in state_dict if k.startswith(prefix)]
+    local = {k[len(prefix):]: state_dict[k] for k in keys}
+    layout, family = detect(local), backbone.checkpoint_family
+    if layout is None or (layout.family is family
+                          and has_our_names(local, layout)):
+        return
+    try:
+        converted = convert_backbone_state_dict(local, family)
+    except CheckpointError as error:
+        args[-1].append(str(error))
+        return
+    for key in keys:
+        del state_dict[key]
+    state_dict.update({prefix + k: v for k, v in converted.items()})
 
 
 def split_backbone(state_dict: StateDict,

@@ -140,10 +140,25 @@ def _takes_argument(node, name):
         except (KeyError, ImportError):
             cls = None
         if inspect.isclass(cls):
-            params = inspect.signature(cls.__init__).parameters.values()
-            return any(p.name == name or p.kind == p.VAR_KEYWORD
-                       for p in params)
+            return _constructor_takes(cls, name)
     return False
+
+
+def _constructor_takes(cls: type, name: str) -> bool:
+    """Whether ``cls(name=...)`` is accepted: a parameter of its
+    ``__init__``, or of a base's where ours pass their ``**kwargs`` on (an
+    upstream class's ``**kwargs`` may take anything)."""
+    for klass in cls.__mro__:
+        if '__init__' not in vars(klass):
+            continue
+        params = inspect.signature(klass.__init__).parameters.values()
+        if any(p.name == name for p in params):
+            return True
+        if not any(p.kind == p.VAR_KEYWORD for p in params):
+            return False
+        if not klass.__module__.startswith('mmpoolformer.'):
+            return True
+    return True
 
 
 def build_config_model(cfg: Config,

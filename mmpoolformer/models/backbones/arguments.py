@@ -1,7 +1,7 @@
 """Checks of the MetaFormer backbones' arguments: the arch, per-stage
-configs and values, the input size, ``out_indices``, ``frozen_stages`` and
-the init config."""
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+values, the input size, ``out_indices``, ``frozen_stages`` and the init
+config."""
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 
@@ -11,18 +11,28 @@ from ..validation import check_int, check_list, check_number, is_int
 CfgOrStages = Union[str, Dict, Sequence[Union[str, Dict]]]
 
 
-def per_stage(value: CfgOrStages, num_stages: int,
-              name: str) -> List[Union[str, Dict]]:
-    """The config of each stage: ``value``, or its entries."""
-    if isinstance(value, (str, dict)):
-        return [value] * num_stages
-    if not isinstance(value, (list, tuple)):
-        raise TypeError(f'{name} must be a config dict, a short name or '
-                        f'a list of them (one a stage), got {value!r}')
-    if len(value) != num_stages:
+def per_stage(name: str, value: Any, num_stages: int,
+              check: Optional[Callable[[str, Any], Any]] = None) -> List:
+    """``value`` for each stage: one value for all stages, or a list or
+    tuple of one a stage, each passed through ``check(name, entry)`` where
+    one is given.
+
+    Raises:
+        ValueError: a list or tuple of another length.
+    """
+    values = list(value) if isinstance(value, (list, tuple)) \
+        else [value] * num_stages
+    if len(values) != num_stages:
         raise ValueError(f'{name} needs one entry for each of the '
                          f'{num_stages} stages, got {value!r}')
-    return list(value)
+    if check is None:
+        return values
+    return [check(f'{name}[{i}]', v) for i, v in enumerate(values)]
+
+
+def optional_number(name: str, value: Any) -> Optional[float]:
+    """``value``, a finite number, or None."""
+    return None if value is None else check_number(name, value)
 
 
 def parse_arch(arch: Union[str, Dict], arch_settings: Dict[str, Dict],
@@ -81,21 +91,6 @@ def parse_arch(arch: Union[str, Dict], arch_settings: Dict[str, Dict],
     return parsed
 
 
-def per_stage_value(value, num_stages: int,
-                    name: str) -> List[Optional[float]]:
-    """A scale's initial value for each stage (None for no scale): one
-    number (or None) for all, or one a stage."""
-    values = list(value) if isinstance(value, (list, tuple)) \
-        else [value] * num_stages
-    if len(values) != num_stages:
-        raise ValueError(f'{name} needs a value (or None) for each of '
-                         f'the {num_stages} stages, got {value!r}')
-    return [
-        None if v is None else check_number(f'{name}[{i}]', v)
-        for i, v in enumerate(values)
-    ]
-
-
 def parse_img_size(img_size: Union[int, Sequence[int]],
                    minimum: int) -> Tuple[int, int]:
     """``img_size`` as (H, W), each side at least ``minimum``."""
@@ -108,20 +103,6 @@ def parse_img_size(img_size: Union[int, Sequence[int]],
     if min(size) < minimum:
         raise ValueError(f'img_size must be {allowed}, got {img_size!r}')
     return int(size[0]), int(size[1])
-
-
-def parse_pos_embed(pos_embed: Union[bool, Sequence[bool]],
-                    num_stages: int) -> List[bool]:
-    """Whether each stage gets a position embedding."""
-    allowed = f'True, False or a list of {num_stages} of them (one a stage)'
-    flags = [pos_embed] * num_stages if isinstance(pos_embed, bool) \
-        else pos_embed
-    if not isinstance(flags, (list, tuple)) or not all(
-            isinstance(flag, bool) for flag in flags):
-        raise TypeError(f'pos_embed must be {allowed}, got {pos_embed!r}')
-    if len(flags) != num_stages:
-        raise ValueError(f'pos_embed must be {allowed}, got {pos_embed!r}')
-    return list(flags)
 
 
 def block_drop_path_rates(drop_path_rate: float,

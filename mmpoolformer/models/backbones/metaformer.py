@@ -1,29 +1,25 @@
 """The MetaFormer backbone: one model for PoolFormer (with its hybrids and
 ablations) and the MetaFormer Baselines (PoolFormerV2, ConvFormer,
-CAFormer). Each family is a registered subclass that checks its own
-arguments and fills in its defaults."""
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+CAFormer). Each family is a registered subclass that turns its own
+arguments into the configuration of each stage."""
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmpoolformer.checkpoint import (BASELINES, POOLFORMER, Family,
-                                     load_pretrained_backbone)
-from mmpoolformer.checkpoint.layouts import detect, has_our_names, to_ours
+                                     convert_on_load, load_pretrained_backbone)
 from mmpoolformer.registry import MODELS
-from ..layers import (CHANNELS_LAST_MIXER_ALIASES, TOKEN_MIXER_ALIASES,
-                      Attention, Downsampling, MetaFormerBlock,
-                      MetaFormerStage, Mlp, Pooling, SpatialMLP,
+from ..layers import (Downsampling, MetaFormerBlock, MetaFormerStage, Mlp,
                       add_pos_embed, build_act, build_norm, build_token_mixer)
 from ..layers.fuse import fuse_block
 from ..validation import check_bool, check_int, check_number, check_odd_size
 from .arguments import (CfgOrStages, block_drop_path_rates,
-                        check_frozen_stages, parse_arch, parse_img_size,
-                        parse_init_cfg, parse_out_indices, parse_pos_embed,
-                        per_stage, per_stage_value)
+                        check_frozen_stages, optional_number, parse_arch,
+                        parse_img_size, parse_init_cfg, parse_out_indices,
+                        per_stage)
 
 # The stem's and the downsampling's (kernel, stride, padding).
 STEM = (7, 4, 2)
@@ -44,13 +40,6 @@ BASELINE_INIT_CFG = dict(
 # LayerNorm without bias over the channels, ConvFormer's and CAFormer's norm
 # and the Baselines' norm after the stem and before each downsampling.
 LN_NO_BIAS = dict(type='LN', eps=1e-6, bias=False)
-# PoolFormer's mixers of (N, C, H, W) maps, and their channels-last
-# counterparts.
-CHANNELS_FIRST_MIXERS = {
-    Pooling: 'ChannelsLastPooling',
-    Attention: 'ChannelsLastAttention',
-    SpatialMLP: None,
-}
 
 
 def conv_out_size(size: int, conv: Tuple[int, int, int]) -> int:
@@ -92,10 +81,11 @@ class MetaFormer(BaseModule):
     stride-2 downsampling, with multi-scale outputs.
 
     The family subclasses (:class:`PoolFormer`, :class:`PoolFormerV2`,
-    :class:`ConvFormer`, :class:`CAFormer`) are the ones to build: they
-    check their arguments and pass the configuration of each stage here.
-    ``nhwc`` says which maps the blocks see: PoolFormer's (N, C, H, W) with
-    1x1-convolution MLPs, or the Baselines' (N, H, W, C) with linear MLPs.
+    :class:`ConvFormer`, :class:`CAFormer`) are the ones to build: they turn
+    their arguments into ``stage_cfgs`` and take every other argument
+    documented here. ``nhwc`` says which maps the blocks see: PoolFormer's
+    (N, C, H, W) with 1x1-convolution MLPs, or the Baselines' (N, H, W, C)
+    with linear MLPs; every token mixer runs on either.
 
     Parameters carry one set of names (the official MetaFormer Baselines'):
     ``downsample_layers.{i}`` the stem (``i`` = 0) or the downsampling into
@@ -113,44 +103,97 @@ class MetaFormer(BaseModule):
         stage_cfgs (list[dict]): Each stage's ``depth``, ``dim``,
             ``mlp_ratio``, ``token_mixer``, ``norm_cfg``, ``act_cfg``,
             ``out_norm_cfg`` (None: no output norm), ``layer_scale`` and
-            ``res_scale`` (initial values, None for none), ``pos_embed``
-            (bool) and ``size`` (its map's (H, W) at the model's
-            ``img_size``).
-        in_channels (int): Input image channels.
+            ``res_scale`` (initial values, None for none).
         downsample_norm_cfg (str | dict, optional): The norm after the stem
-            and before each downsampling, or None for none.
-        mlp_bias (bool): Biases in the MLPs.
-        pool_size (int): Window of the pooling mixers that set none.
-        drop_rate (float): Dropout in the MLPs, in [0, 1).
+            and before each downsampling, or None for none. Defaults to
+            None.
+        in_channels (int): Input image channels, at least 1. Defaults to 3.
+        pool_size (int): Window of the pooling mixers whose config sets
+            none, an odd positive int. Defaults to 3.
+        drop_rate (float): Dropout in the MLPs, in [0, 1). Defaults to 0.
         drop_path_rate (float): Drop path probability of the last block, in
-            [0, 1); it rises linearly from 0 over all blocks.
+            [0, 1); it rises linearly from 0 over all blocks. Defaults to 0.
         out_indices (int | Sequence[int]): Stages whose outputs are
-            returned, each through a norm of its own; increasing and
-            distinct, negative values counting from the last stage. Stages
-            after the last output are not built.
+            returned, each through a norm of its own: at least one,
+            increasing and distinct; negative values count from the last
+            stage. Stages after the last output are not built.
+            Defaults to (0, 1, 2, 3).
         frozen_stages (int): -1 freezes nothing, 0 the stem, ``i`` the stem
             and the first ``i`` stages (with their downsampling, position
-            embeddings and output norms).
-        norm_eval (bool): Keep BatchNorm layers in eval mode while training.
-        with_cp (bool): Gradient checkpointing of every block.
-        channels_last (bool): Run convolutions and pooling on channels-last
-            memory; outputs are equal and contiguous (N, C, H, W).
-        init_cfg (dict | list[dict]): Initialisation config.
+            embeddings and output norms), up to the last output's stage plus
+            one. Defaults to -1.
+        norm_eval (bool): Keep BatchNorm layers in eval mode while training
+            (the Baselines' norms, over the channels of (N, H, W, C) maps,
+            are never BatchNorm). Defaults to False.
+        with_cp (bool): Gradient checkpointing of every block, trading
+            compute for memory. Defaults to False.
+        channels_last (bool): Run convolutions and pooling in the
+            channels-last memory format, which makes CPU (oneDNN) and GPU
+            kernels faster. Outputs are equal and contiguous (N, C, H, W).
+            Defaults to False.
+        img_size (int | tuple[int, int]): Input size (H, W), at least 3
+            pixels, used only by mixers whose weights depend on it (the
+            spatial MLP, built for the stages' feature maps of exactly this
+            input) and position embeddings (built for that input).
+            Defaults to 224.
+        pos_embed (bool | Sequence[bool]): Add a learnable position
+            embedding, zeros of shape (1, C, H, W) at first, to the input of
+            a stage's blocks, (H, W) its feature map at ``img_size``: True or
+            False for all stages, or one a stage; the official MetaFormer
+            hybrids use one before their first attention stage. On maps of
+            another size it is resized bicubically (see
+            :func:`~mmpoolformer.models.layers.add_pos_embed`).
+            Defaults to False.
+        pretrained (str, optional): Checkpoint path or URL, the same as
+            ``init_cfg=dict(type='Pretrained', checkpoint=pretrained)``; mmseg
+            segmentors pass their ``pretrained`` here. Defaults to None.
+        init_cfg (dict | list[dict], optional): Initialisation config; one
+            that is given replaces the default. ``dict(type='Pretrained',
+            checkpoint=...)`` loads a checkpoint of any layout of the family,
+            optionally only its keys under ``prefix`` (e.g. ``'backbone.'``).
+            From a classification checkpoint the classifier's final norm
+            (official ``norm.*``, timm's ``head.norm.*``, the last stage's
+            norm of a whole classifier) is skipped, as the official
+            detection and segmentation code does: the last stage's output
+            norm starts at weight 1, bias 0, and the log lists the skipped
+            tensors; ``keep_classifier_norm=True`` loads it there instead.
+            ``[]`` keeps PyTorch's default initialisation everywhere.
+            Defaults to None: the family's ``default_init_cfg``, its
+            official initialisation.
+
+    Raises:
+        TypeError: an argument of the wrong type (``bool`` is no int).
+        ValueError: a value that is not allowed, or a layer config that
+            does not build or does not keep the shape of its stage's maps
+            (each is built and run on the meta device, those of stages that
+            are not built too). Either message names the argument, its value
+            and what is allowed.
     """
 
     checkpoint_family: Family
     nhwc: bool
+    mlp_bias: bool
+    default_init_cfg: Dict
 
-    def __init__(self, stage_cfgs: List[Dict], in_channels: int,
-                 downsample_norm_cfg: Optional[Union[str, Dict]],
-                 mlp_bias: bool, pool_size: int, drop_rate: float,
-                 drop_path_rate: float, out_indices: Union[int,
-                                                           Sequence[int]],
-                 frozen_stages: int, norm_eval: bool, with_cp: bool,
-                 channels_last: bool,
-                 init_cfg: Union[Dict, List[Dict]]) -> None:
+    def __init__(self,
+                 stage_cfgs: List[Dict],
+                 downsample_norm_cfg: Optional[Union[str, Dict]] = None,
+                 in_channels: int = 3,
+                 pool_size: int = 3,
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 out_indices: Union[int, Sequence[int]] = (0, 1, 2, 3),
+                 frozen_stages: int = -1,
+                 norm_eval: bool = False,
+                 with_cp: bool = False,
+                 channels_last: bool = False,
+                 img_size: Union[int, Tuple[int, int]] = 224,
+                 pos_embed: Union[bool, Sequence[bool]] = False,
+                 pretrained: Optional[str] = None,
+                 init_cfg: Optional[Union[Dict, List[Dict]]] = None) -> None:
         num_stages = len(stage_cfgs)
         check_int('in_channels', in_channels, minimum=1)
+        check_odd_size('pool_size', pool_size)
         check_number('drop_rate', drop_rate, 0, 1, high_open=True)
         block_dprs = block_drop_path_rates(
             drop_path_rate, sum(cfg['depth'] for cfg in stage_cfgs))
@@ -159,6 +202,13 @@ class MetaFormer(BaseModule):
         check_bool('norm_eval', norm_eval)
         check_bool('with_cp', with_cp)
         check_bool('channels_last', channels_last)
+        sizes = stage_sizes(parse_img_size(img_size, MIN_IMG_SIZE),
+                            num_stages)
+        pos_embeds = per_stage('pos_embed', pos_embed, num_stages, check_bool)
+        init_cfg = parse_init_cfg(pretrained, init_cfg, self.default_init_cfg)
+        stage_cfgs = [
+            dict(cfg, size=size) for cfg, size in zip(stage_cfgs, sizes)
+        ]
         # Stages that will not be built are checked too.
         for i, cfg in enumerate(stage_cfgs):
             self._check_stage(i, cfg, pool_size)
@@ -187,11 +237,11 @@ class MetaFormer(BaseModule):
             first = sum(c['depth'] for c in stage_cfgs[:i])
             stages.append(
                 MetaFormerStage([
-                    self._build_block(i, cfg, pool_size, mlp_bias, drop_rate,
+                    self._build_block(i, cfg, pool_size, drop_rate,
                                       block_dprs[first + j])
                     for j in range(cfg['depth'])
                 ], with_cp))
-            if cfg['pos_embed']:
+            if pos_embeds[i]:
                 self.register_parameter(
                     f'pos_embed{i}',
                     nn.Parameter(torch.zeros(1, cfg['dim'], *cfg['size'])))
@@ -206,7 +256,7 @@ class MetaFormer(BaseModule):
         self._freeze_stages()
         if channels_last:
             self.to(memory_format=torch.channels_last)
-        self.register_load_state_dict_pre_hook(_load_any_layout)
+        self.register_load_state_dict_pre_hook(convert_on_load)
 
     @property
     def out_channels(self) -> List[int]:
@@ -235,23 +285,15 @@ class MetaFormer(BaseModule):
         as the blocks see it."""
         return (1, *size, dim) if self.nhwc else (1, dim, *size)
 
-    def _build_mixer(self, stage: int, cfg: Union[str, Dict], dim: int,
-                     **context) -> nn.Module:
-        """The token mixer of a block of ``stage``; on (N, H, W, C) maps
-        PoolFormer's mixers of (N, C, H, W) maps, which would mix the wrong
-        dimensions, are refused by name."""
-        aliases = CHANNELS_LAST_MIXER_ALIASES if self.nhwc \
-            else TOKEN_MIXER_ALIASES
-        mixer = build_layer('token_mixer', stage, build_token_mixer, cfg,
-                            aliases=aliases, dim=dim, **context)
-        if self.nhwc and type(mixer) in CHANNELS_FIRST_MIXERS:
-            counterpart = CHANNELS_FIRST_MIXERS[type(mixer)]
-            hint = f': use {counterpart!r}' if counterpart else ''
-            raise ValueError(
-                f'token_mixer {cfg!r} (for stage {stage}) mixes (N, C, H, '
-                f'W) maps, but these blocks work on channels-last (N, H, W, '
-                f'C) maps{hint}')
-        return mixer
+    def _build_mixer(self, stage: int, cfg: Dict,
+                     pool_size: int) -> nn.Module:
+        """The token mixer of a block of ``stage`` (``cfg``), for maps of
+        the blocks' layout."""
+        size = cfg['size']
+        return build_layer('token_mixer', stage, build_token_mixer,
+                           cfg['token_mixer'], dim=cfg['dim'],
+                           num_tokens=size[0] * size[1], pool_size=pool_size,
+                           nhwc=self.nhwc)
 
     def _check_layer(self, argument: str, stage: int, cfg: Union[str, Dict],
                      build: Callable[[], nn.Module], dim: int,
@@ -305,13 +347,11 @@ class MetaFormer(BaseModule):
         """Refuses a layer config of ``stage`` that does not build or does
         not keep the shape of its maps, by the argument it came from; the
         token mixer runs on the stage's map at ``img_size`` (a spatial MLP
-        takes no other) where the blocks are (N, C, H, W)."""
-        dim, size = cfg['dim'], cfg['size']
-        self._check_layer(
-            'token_mixer', stage, cfg['token_mixer'],
-            lambda: self._build_mixer(
-                stage, cfg['token_mixer'], dim, num_tokens=size[0] * size[1],
-                pool_size=pool_size), dim, None if self.nhwc else size)
+        takes no other)."""
+        dim = cfg['dim']
+        self._check_layer('token_mixer', stage, cfg['token_mixer'],
+                          lambda: self._build_mixer(stage, cfg, pool_size),
+                          dim, cfg['size'])
         self._check_norm('norm_cfg', stage, cfg['norm_cfg'], dim)
         self._check_layer(
             'act_cfg', stage, cfg['act_cfg'],
@@ -338,11 +378,10 @@ class MetaFormer(BaseModule):
             nhwc_in=self.nhwc and stage > 0, nhwc_out=self.nhwc)
 
     def _build_block(self, stage: int, cfg: Dict, pool_size: int,
-                     mlp_bias: bool, drop: float,
-                     drop_path: float) -> MetaFormerBlock:
+                     drop: float, drop_path: float) -> MetaFormerBlock:
         """A block of ``stage``; a config that does not build is refused by
         the argument it came from."""
-        dim, size = cfg['dim'], cfg['size']
+        dim = cfg['dim']
 
         def norm() -> nn.Module:
             return build_layer('norm_cfg', stage, build_norm, cfg['norm_cfg'],
@@ -351,13 +390,11 @@ class MetaFormer(BaseModule):
         act = build_layer('act_cfg', stage, build_act, cfg['act_cfg'])
         return MetaFormerBlock(
             dim,
-            token_mixer=self._build_mixer(
-                stage, cfg['token_mixer'], dim, num_tokens=size[0] * size[1],
-                pool_size=pool_size),
+            token_mixer=self._build_mixer(stage, cfg, pool_size),
             norm1=norm(),
             norm2=norm(),
-            mlp=Mlp(dim, int(dim * cfg['mlp_ratio']), act, drop, mlp_bias,
-                    self.nhwc),
+            mlp=Mlp(dim, int(dim * cfg['mlp_ratio']), act, drop,
+                    self.mlp_bias, self.nhwc),
             drop_path=drop_path,
             layer_scale_init_value=cfg['layer_scale'],
             res_scale_init_value=cfg['res_scale'],
@@ -445,7 +482,7 @@ class MetaFormer(BaseModule):
             x = downsample(x)
             embed = self.position_embedding(i)
             if embed is not None:
-                x = add_pos_embed(x, embed)
+                x = add_pos_embed(x, embed, self.nhwc)
             x = stage(x)
             if i in self.out_indices:
                 out = self.output_norm(i)(x)
@@ -458,46 +495,16 @@ class MetaFormer(BaseModule):
         return tuple(outs)
 
 
-def _load_any_layout(backbone: MetaFormer, state_dict: dict, prefix: str,
-                     *args) -> None:
-    """A ``load_state_dict`` pre-hook: the backbone's keys of
-    ``state_dict`` (under ``prefix``) in another layout of its family become
-    ours, in place; weights of another family get an error message, which
-    ``load_state_dict`` raises."""
-    keys = [k for k in state_dict if k.startswith(prefix)]
-    local = {k[len(prefix):]: state_dict[k] for k in keys}
-    layout = detect(local)
-    if layout is None:
-        return
-    family = backbone.checkpoint_family
-    if layout.family is not family:
-        error_msgs = args[-1]
-        error_msgs.append(
-            f'these are {layout.family.name} weights ({layout.name} '
-            f'layout), not {family.name} weights')
-        return
-    if has_our_names(local, layout):
-        return
-    mapped = to_ours(local, layout)
-    for key in keys:
-        del state_dict[key]
-    state_dict.update(
-        {prefix + k: v for k, v in mapped.with_final_norm().items()})
-    print_log(f'{family.name}: loading {len(local)} tensors of the '
-              f'{layout.name} layout under our names'
-              + (f', without the {len(mapped.head)} of its head'
-                 if mapped.head else ''), logger='current')
-
-
 @MODELS.register_module()
 class PoolFormer(MetaFormer):
     """PoolFormer backbone with multi-scale outputs.
 
     Implements `MetaFormer is Actually What You Need for Vision
     <https://arxiv.org/abs/2111.11418>`_: blocks of (N, C, H, W) maps with
-    layer scales and 1x1-convolution MLPs, no norms around the stem and
-    downsampling. Every stage can use another token mixer, norm or
-    activation, which covers the paper's ablations and hybrid models, e.g.
+    layer scales and 1x1-convolution MLPs with biases, no norms around the
+    stem and downsampling, each stage's output through a norm like its
+    blocks'. Every stage can use another token mixer, norm or activation,
+    which covers the paper's ablations and hybrid models, e.g.
     ``token_mixer=('pooling', 'pooling', 'attention', 'attention')``. The
     official, mmpretrain, mmseg and timm layouts load (see
     :class:`MetaFormer` for the names).
@@ -508,14 +515,12 @@ class PoolFormer(MetaFormer):
             optionally ``mlp_ratios`` (positive numbers, one a stage, that
             leave every MLP a hidden channel; 4 each by default) and
             ``layer_scale_init_value`` (1e-5 by default). Defaults to 's12'.
-        in_channels (int): Input image channels, at least 1. Defaults to 3.
-        pool_size (int): Window of the pooling token mixer (unless its own
-            config sets one), an odd positive int. Defaults to 3.
         token_mixer (str | dict | Sequence): The token mixer config, e.g.
             ``dict(type='Pooling')``, ``dict(type='Attention', head_dim=32)``,
-            ``dict(type='SpatialMLP')``, ``dict(type='Identity')`` or their
-            short names 'pooling', 'attention', 'spatial_mlp', 'identity';
-            for all stages or one a stage. Defaults to 'pooling'.
+            ``dict(type='SpatialMLP')``, ``dict(type='SepConv')``,
+            ``dict(type='Identity')`` or their short names 'pooling',
+            'attention', 'spatial_mlp', 'sepconv', 'identity'; for all stages
+            or one a stage. Defaults to 'pooling'.
         norm_cfg (str | dict | Sequence): The norm config of the blocks and
             outputs, built through the registries, e.g.
             ``dict(type='GN', num_groups=1)``, ``dict(type='LN2d')``,
@@ -525,68 +530,20 @@ class PoolFormer(MetaFormer):
         act_cfg (str | dict | Sequence): The MLP activation config, e.g.
             ``dict(type='GELU')``, or the short names 'gelu', 'relu', 'silu';
             for all stages or one a stage. Defaults to ``dict(type='GELU')``.
-            The layer configs of every stage are checked on the meta device,
-            those of stages that are not built too.
         layer_scale_init_value (float, optional): Initial layer scale, a
             finite number. Defaults to None, the arch's value.
-        drop_rate (float): Dropout inside the MLPs, in [0, 1). Defaults to 0.
-        drop_path_rate (float): Drop path probability of the last block, in
-            [0, 1); it rises linearly from 0 over all blocks. Defaults to 0.
-        out_indices (int | Sequence[int]): Stages whose outputs are
-            returned, each through a norm of its own: at least one,
-            increasing and distinct; negative values count from the last
-            stage. Stages after the last output are not built.
-            Defaults to (0, 1, 2, 3).
-        frozen_stages (int): -1 freezes nothing, 0 the stem, ``i`` the stem
-            and the first ``i`` stages (with their downsampling, position
-            embeddings and output norms), up to the last output's stage plus
-            one. Defaults to -1.
-        norm_eval (bool): Keep BatchNorm layers in eval mode while training.
-            Defaults to False.
-        with_cp (bool): Gradient checkpointing of every block, trading
-            compute for memory. Defaults to False.
-        channels_last (bool): Run in the channels-last memory format, which
-            makes CPU (oneDNN) and GPU convolutions and pooling faster.
-            Outputs are equal and contiguous (N, C, H, W). Defaults to
-            False.
-        img_size (int | tuple[int, int]): Input size (H, W), at least 3
-            pixels, used only by mixers whose weights depend on it (the
-            spatial MLP, built for the stages' feature maps of exactly this
-            input) and position embeddings (built for that input).
-            Defaults to 224.
-        pos_embed (bool | Sequence[bool]): Add a learnable position
-            embedding, zeros of shape (1, C, H, W) at first, to the input of
-            a stage's blocks, (H, W) its feature map at ``img_size``: True or
-            False for all stages, or one a stage; the official MetaFormer
-            hybrids use one before their first attention stage. On maps of
-            another size it is resized bicubically (see
-            :func:`~mmpoolformer.models.layers.add_pos_embed`).
-            Defaults to False.
-        pretrained (str, optional): Checkpoint path or URL, the same as
-            ``init_cfg=dict(type='Pretrained', checkpoint=pretrained)``; mmseg
-            segmentors pass their ``pretrained`` here. Defaults to None.
-        init_cfg (dict | list[dict], optional): Initialisation config; one
-            that is given replaces the default. ``dict(type='Pretrained',
-            checkpoint=...)`` loads a checkpoint of any supported layout,
-            optionally only its keys under ``prefix`` (e.g. ``'backbone.'``).
-            From a classification checkpoint the classifier's final norm
-            (official ``norm.*``, timm's ``head.norm.*``, the last stage's
-            norm of a whole classifier) is skipped, as the official
-            detection and segmentation code does: the last stage's output
-            norm starts at weight 1, bias 0, and the log lists the skipped
-            tensors; ``keep_classifier_norm=True`` loads it there instead.
-            ``[]`` keeps PyTorch's default initialisation everywhere.
-            Defaults to None: :data:`OFFICIAL_INIT_CFG`.
-
-    Raises:
-        TypeError: an argument of the wrong type (``bool`` is no int).
-        ValueError: a value that is not allowed, or a layer config that
-            does not build. Either message names the argument, its value
-            and what is allowed.
+        **kwargs: The arguments of every family (:class:`MetaFormer`):
+            ``in_channels``, ``pool_size``, ``drop_rate``,
+            ``drop_path_rate``, ``out_indices``, ``frozen_stages``,
+            ``norm_eval``, ``with_cp``, ``channels_last``, ``img_size``,
+            ``pos_embed``, ``pretrained`` and ``init_cfg`` (by default
+            :data:`OFFICIAL_INIT_CFG`).
     """
 
     checkpoint_family = POOLFORMER
     nhwc = False
+    mlp_bias = True
+    default_init_cfg = OFFICIAL_INIT_CFG
     arch_settings = {
         's12': dict(layers=[2, 2, 6, 2], embed_dims=[64, 128, 320, 512],
                     layer_scale_init_value=1e-5),
@@ -602,50 +559,29 @@ class PoolFormer(MetaFormer):
 
     def __init__(self,
                  arch: Union[str, Dict] = 's12',
-                 in_channels: int = 3,
-                 pool_size: int = 3,
                  token_mixer: CfgOrStages = 'pooling',
                  norm_cfg: CfgOrStages = dict(type='GN', num_groups=1),
                  act_cfg: CfgOrStages = dict(type='GELU'),
                  layer_scale_init_value: Optional[float] = None,
-                 drop_rate: float = 0.,
-                 drop_path_rate: float = 0.,
-                 out_indices: Union[int, Sequence[int]] = (0, 1, 2, 3),
-                 frozen_stages: int = -1,
-                 norm_eval: bool = False,
-                 with_cp: bool = False,
-                 channels_last: bool = False,
-                 img_size: Union[int, Tuple[int, int]] = 224,
-                 pos_embed: Union[bool, Sequence[bool]] = False,
-                 pretrained: Optional[str] = None,
-                 init_cfg: Optional[Union[Dict, List[Dict]]] = None) -> None:
+                 **kwargs: Any) -> None:
         arch = parse_arch(
             arch, self.arch_settings, 'PoolFormer',
             dict(mlp_ratios=None, layer_scale_init_value=1e-5))
         num_stages = len(arch['layers'])
-        check_odd_size('pool_size', pool_size)
         if layer_scale_init_value is None:
             layer_scale_init_value = arch['layer_scale_init_value']
         check_number('layer_scale_init_value', layer_scale_init_value)
-        norms = per_stage(norm_cfg, num_stages, 'norm_cfg')
-        sizes = stage_sizes(parse_img_size(img_size, MIN_IMG_SIZE),
-                            num_stages)
         stage_cfgs = [
             dict(depth=depth, dim=dim, mlp_ratio=ratio, token_mixer=mixer,
                  norm_cfg=norm, act_cfg=act, out_norm_cfg=norm,
-                 layer_scale=layer_scale_init_value, res_scale=None,
-                 pos_embed=embed, size=size)
-            for depth, dim, ratio, mixer, norm, act, embed, size in zip(
+                 layer_scale=layer_scale_init_value, res_scale=None)
+            for depth, dim, ratio, mixer, norm, act in zip(
                 arch['layers'], arch['embed_dims'], arch['mlp_ratios'],
-                per_stage(token_mixer, num_stages, 'token_mixer'), norms,
-                per_stage(act_cfg, num_stages, 'act_cfg'),
-                parse_pos_embed(pos_embed, num_stages), sizes)
+                per_stage('token_mixer', token_mixer, num_stages),
+                per_stage('norm_cfg', norm_cfg, num_stages),
+                per_stage('act_cfg', act_cfg, num_stages))
         ]
-        super().__init__(
-            stage_cfgs, in_channels, None, True, pool_size, drop_rate,
-            drop_path_rate, out_indices, frozen_stages, norm_eval, with_cp,
-            channels_last,
-            parse_init_cfg(pretrained, init_cfg, OFFICIAL_INIT_CFG))
+        super().__init__(stage_cfgs, **kwargs)
 
 
 class MetaFormerBaseline(MetaFormer):
@@ -664,14 +600,9 @@ class MetaFormerBaseline(MetaFormer):
         arch (str | dict): One of the family's ``arch_settings`` or a dict
             with ``layers`` and ``embed_dims`` (positive ints, one a stage).
             Defaults to None: the family's smallest arch.
-        in_channels (int): Input image channels. Defaults to 3.
         token_mixer (str | dict | Sequence, optional): The token mixer
-            config, for all stages or one a stage, a mixer of channels-last
-            maps: ``dict(type='ChannelsLastPooling')``,
-            ``dict(type='SepConv')``, ``dict(type='ChannelsLastAttention',
-            head_dim=32)``, ``dict(type='Identity')`` or their short names
-            'pooling', 'sepconv', 'attention', 'identity'. Defaults to None:
-            the family's.
+            config, for all stages or one a stage, as :class:`PoolFormer`
+            takes it. Defaults to None: the family's.
         norm_cfg (str | dict | Sequence, optional): The blocks' norm config,
             for all stages or one a stage, a norm over the last dimension
             such as ``dict(type='LN', eps=1e-6, bias=False)`` or
@@ -689,42 +620,14 @@ class MetaFormerBaseline(MetaFormer):
             Defaults to None.
         res_scale_init_value (float | Sequence, optional): Initial residual
             scale, the same way. Defaults to ``(None, None, 1., 1.)``.
-        drop_rate (float): Dropout in the MLPs, in [0, 1). Defaults to 0.
-        drop_path_rate (float): Drop path probability of the last block, in
-            [0, 1); it rises linearly from 0 over all blocks. Defaults to 0.
-        out_indices (int | Sequence[int]): Stages whose outputs are returned,
-            each through a norm of its own; increasing and distinct,
-            negative values count from the last stage. Stages after the last
-            output are not built. Defaults to (0, 1, 2, 3).
-        frozen_stages (int): -1 freezes nothing, 0 the stem, ``i`` the stem
-            and the first ``i`` stages (with their downsampling and output
-            norms). Defaults to -1.
-        norm_eval (bool): Keep BatchNorm layers in eval mode while training,
-            as other backbones take it; the norms here act on the channel
-            dimension of channels-last maps and are never BatchNorm, so it
-            changes nothing. Defaults to False.
-        with_cp (bool): Gradient checkpointing of every block. Defaults to
-            False.
-        channels_last (bool): Run the convolutions on channels-last memory
-            (the blocks' maps are channels-last anyway); outputs are equal
-            and contiguous (N, C, H, W). Defaults to False.
-        pretrained (str, optional): Checkpoint path or URL, the same as
-            ``init_cfg=dict(type='Pretrained', checkpoint=pretrained)``.
-            Defaults to None.
-        init_cfg (dict | list[dict], optional): Initialisation config.
-            ``dict(type='Pretrained', checkpoint=...)`` loads an official,
-            timm or our checkpoint; a classifier's final norm is skipped
-            unless ``keep_classifier_norm=True``. ``[]`` keeps PyTorch's
-            default. Defaults to None: :data:`BASELINE_INIT_CFG`.
-
-    Raises:
-        TypeError: an argument of the wrong type.
-        ValueError: a value that is not allowed, or a layer config that
-            does not build or does not keep a stage's shape.
+        **kwargs: The arguments of every family (:class:`MetaFormer`), with
+            ``init_cfg`` by default :data:`BASELINE_INIT_CFG`.
     """
 
     checkpoint_family = BASELINES
     nhwc = True
+    mlp_bias = False
+    default_init_cfg = BASELINE_INIT_CFG
     arch_settings: Dict[str, Dict] = {}
     default_arch: str = ''
     default_token_mixer: CfgOrStages = 'identity'
@@ -732,7 +635,6 @@ class MetaFormerBaseline(MetaFormer):
 
     def __init__(self,
                  arch: Optional[Union[str, Dict]] = None,
-                 in_channels: int = 3,
                  token_mixer: Optional[CfgOrStages] = None,
                  norm_cfg: Optional[CfgOrStages] = None,
                  downsample_norm_cfg: Optional[Union[str, Dict]] = LN_NO_BIAS,
@@ -743,57 +645,44 @@ class MetaFormerBaseline(MetaFormer):
                      float, Sequence[Optional[float]]]] = None,
                  res_scale_init_value: Optional[Union[
                      float, Sequence[Optional[float]]]] = (None, None, 1., 1.),
-                 drop_rate: float = 0.,
-                 drop_path_rate: float = 0.,
-                 out_indices: Union[int, Sequence[int]] = (0, 1, 2, 3),
-                 frozen_stages: int = -1,
-                 norm_eval: bool = False,
-                 with_cp: bool = False,
-                 channels_last: bool = False,
-                 pretrained: Optional[str] = None,
-                 init_cfg: Optional[Union[Dict, List[Dict]]] = None) -> None:
+                 **kwargs: Any) -> None:
         arch = parse_arch(self.default_arch if arch is None else arch,
                           self.arch_settings, type(self).__name__, {})
         num_stages = len(arch['layers'])
         stage_cfgs = [
             dict(depth=depth, dim=dim, mlp_ratio=4, token_mixer=mixer,
                  norm_cfg=norm, act_cfg=act, out_norm_cfg=out_norm_cfg,
-                 layer_scale=layer_scale, res_scale=res_scale,
-                 pos_embed=False, size=size)
-            for depth, dim, mixer, norm, act, layer_scale, res_scale, size in
-            zip(arch['layers'], arch['embed_dims'],
-                per_stage(self.default_token_mixer if token_mixer is None
-                          else token_mixer, num_stages, 'token_mixer'),
-                per_stage(self.default_norm_cfg if norm_cfg is None
-                          else norm_cfg, num_stages, 'norm_cfg'),
-                per_stage(act_cfg, num_stages, 'act_cfg'),
-                per_stage_value(layer_scale_init_value, num_stages,
-                                'layer_scale_init_value'),
-                per_stage_value(res_scale_init_value, num_stages,
-                                'res_scale_init_value'),
-                stage_sizes((224, 224), num_stages))
+                 layer_scale=layer_scale, res_scale=res_scale)
+            for depth, dim, mixer, norm, act, layer_scale, res_scale in zip(
+                arch['layers'], arch['embed_dims'],
+                per_stage('token_mixer', self.default_token_mixer
+                          if token_mixer is None else token_mixer,
+                          num_stages),
+                per_stage('norm_cfg', self.default_norm_cfg
+                          if norm_cfg is None else norm_cfg, num_stages),
+                per_stage('act_cfg', act_cfg, num_stages),
+                per_stage('layer_scale_init_value', layer_scale_init_value,
+                          num_stages, optional_number),
+                per_stage('res_scale_init_value', res_scale_init_value,
+                          num_stages, optional_number))
         ]
-        super().__init__(
-            stage_cfgs, in_channels, downsample_norm_cfg, False, 3,
-            drop_rate, drop_path_rate, out_indices, frozen_stages, norm_eval,
-            with_cp, channels_last,
-            parse_init_cfg(pretrained, init_cfg, BASELINE_INIT_CFG))
+        super().__init__(stage_cfgs, downsample_norm_cfg, **kwargs)
 
 
 @MODELS.register_module()
 class PoolFormerV2(MetaFormerBaseline):
-    """PoolFormerV2: PoolFormer's pooling mixer (3x3) in the MetaFormer
-    Baselines' block, with one-group norms without bias
-    (``dict(type='PerSampleNorm')``). See :class:`MetaFormerBaseline` for
-    the arguments; ``arch`` is one of 's12', 's24', 's36', 'm36', 'm48'
-    (default 's12')."""
+    """PoolFormerV2: PoolFormer's pooling mixer (``pool_size``, 3 by
+    default) in the MetaFormer Baselines' block, with one-group norms
+    without bias (``dict(type='PerSampleNorm')``). See
+    :class:`MetaFormerBaseline` for the arguments; ``arch`` is one of 's12',
+    's24', 's36', 'm36', 'm48' (default 's12')."""
 
     arch_settings = {
         name: dict(layers=arch['layers'], embed_dims=arch['embed_dims'])
         for name, arch in PoolFormer.arch_settings.items()
     }
     default_arch = 's12'
-    default_token_mixer = dict(type='ChannelsLastPooling', pool_size=3)
+    default_token_mixer = dict(type='Pooling')
     default_norm_cfg = dict(type='PerSampleNorm', eps=1e-6)
 
 
@@ -821,13 +710,13 @@ class ConvFormer(MetaFormerBaseline):
 @MODELS.register_module()
 class CAFormer(MetaFormerBaseline):
     """CAFormer: separable convolutions in the first two stages, attention
-    (head_dim 32, over all positions of a map of any size) in the last two,
-    LayerNorms without bias. See :class:`MetaFormerBaseline` for the
-    arguments; ``arch`` is one of 's18', 's36', 'm36', 'b36' (default
-    's18')."""
+    (head_dim 32, ``proj`` without bias, over all positions of a map of any
+    size) in the last two, LayerNorms without bias. See
+    :class:`MetaFormerBaseline` for the arguments; ``arch`` is one of 's18',
+    's36', 'm36', 'b36' (default 's18')."""
 
     arch_settings = SEPCONV_ARCHS
     default_arch = 's18'
     default_token_mixer = (dict(type='SepConv'), dict(type='SepConv'),
-                           dict(type='ChannelsLastAttention', head_dim=32),
-                           dict(type='ChannelsLastAttention', head_dim=32))
+                           dict(type='Attention', head_dim=32),
+                           dict(type='Attention', head_dim=32))

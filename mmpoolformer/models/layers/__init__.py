@@ -7,14 +7,11 @@ from .norms import (ACT_ALIASES, NORM_ALIASES, GroupNorm, LayerNorm2d,
 from .pos_embed import add_pos_embed
 from .squared_relu import SquaredReLU
 from .star_relu import StarReLU
-from .token_mixers import (CHANNELS_LAST_MIXER_ALIASES, TOKEN_MIXER_ALIASES,
-                           Attention, ChannelsLastAttention,
-                           ChannelsLastPooling, Pooling, SepConv, SpatialMLP,
-                           build_token_mixer)
+from .token_mixers import (TOKEN_MIXER_ALIASES, Attention, Pooling, SepConv,
+                           SpatialMLP, build_token_mixer)
 
 __all__ = [
-    'ACT_ALIASES', 'Attention', 'CHANNELS_LAST_MIXER_ALIASES',
-    'ChannelsLastAttention', 'ChannelsLastPooling', 'Downsampling',
+    'ACT_ALIASES', 'Attention', 'Downsampling',
     'FusedPoolFormerBlock', 'GroupNorm', 'LayerNorm2d', 'MetaFormerBlock',
     'MetaFormerStage', 'Mlp', 'NORM_ALIASES', 'PerSampleNorm',
     'PointwiseConv2d', 'Pooling', 'Scale', 'SepConv', 'SpatialMLP',

@@ -124,6 +124,8 @@ class PerSampleNorm(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = F.layer_norm(x, x.shape[1:], eps=self.eps)
+        if self.weight is None:  # folded into the next layer by fuse()
+            return x
         if self.bias is None:
             return x * self.weight
         return torch.addcmul(self.bias, x, self.weight)

@@ -1,10 +1,11 @@
 """Token mixers: the part of a MetaFormer block that mixes spatial positions.
 
-Each mixer maps a map to one of the same shape: PoolFormer's mixers take
-(N, C, H, W) maps; the MetaFormer Baselines' (``SepConv`` and the
-``ChannelsLast*`` mixers) take channels-last (N, H, W, C) maps, the official
-code's layout, in which every linear layer acts on the last dimension and
-convolutions see a channels-last (N, C, H, W) view.
+Each mixer maps a map to one of the same shape, in either layout a backbone
+runs its blocks on (``nhwc``, which the backbone passes): PoolFormer's
+(N, C, H, W) maps or the MetaFormer Baselines' channels-last (N, H, W, C)
+maps, the official code's layout, in which every linear layer acts on the
+last dimension and convolutions see a channels-last (N, C, H, W) view. The
+parameters are the same in both.
 """
 import inspect
 from typing import Dict, Optional, Union
@@ -19,9 +20,21 @@ from .aliases import resolve_alias
 from .norms import build_act
 
 
+def _as_nhwc(x: torch.Tensor, nhwc: bool) -> torch.Tensor:
+    """A map of the caller's layout (``nhwc`` or not) as an (N, H, W, C)
+    view."""
+    return x if nhwc else x.permute(0, 2, 3, 1)
+
+
+def _from_nhwc(x: torch.Tensor, nhwc: bool) -> torch.Tensor:
+    """An (N, H, W, C) map back in the caller's layout, as a view."""
+    return x if nhwc else x.permute(0, 3, 1, 2)
+
+
 @MODELS.register_module()
 class Pooling(nn.Module):
-    """PoolFormer's mixer: average pooling minus the input.
+    """PoolFormer's mixer: average pooling (padding not counted) minus the
+    input.
 
     Subtracting the input makes the block's residual branch carry only the
     change that pooling brings.
@@ -29,11 +42,14 @@ class Pooling(nn.Module):
     Args:
         pool_size (int): Pooling window, odd so that it is centred on each
             position. Defaults to 3.
+        nhwc (bool): The maps are channels-last (N, H, W, C), else
+            (N, C, H, W). Defaults to False.
     """
 
-    def __init__(self, pool_size: int = 3) -> None:
+    def __init__(self, pool_size: int = 3, nhwc: bool = False) -> None:
         super().__init__()
         pool_size = check_odd_size('pool_size', pool_size)
+        self.nhwc = nhwc
         self.pool = nn.AvgPool2d(
             pool_size,
             stride=1,
@@ -41,39 +57,59 @@ class Pooling(nn.Module):
             count_include_pad=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.nhwc:
+            return self.pool(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1) - x
         return self.pool(x) - x
 
 
 @MODELS.register_module()
 class Attention(nn.Module):
-    """Multi-head self-attention over all positions.
+    """Multi-head self-attention over all positions of a map of any size;
+    ``qkv`` without bias (the official PoolFormer hybrids' and CAFormer's
+    mixer).
 
     Args:
-        dim (int): Number of channels.
-        head_dim (int): Channels per head; it must divide ``dim``.
-            Defaults to 32.
+        dim (int): Channels.
+        head_dim (int): Channels per head; it must divide ``dim`` unless
+            ``num_heads`` is given. Defaults to 32.
+        num_heads (int, optional): Heads, of ``head_dim`` channels each
+            whatever ``dim`` is. Defaults to None: ``dim // head_dim``.
+        proj_bias (bool, optional): A bias in ``proj``. Defaults to None:
+            one on (N, C, H, W) maps, as the PoolFormer hybrids have, none on
+            channels-last maps, as CAFormer has.
+        nhwc (bool): The maps are channels-last (N, H, W, C), else
+            (N, C, H, W). Defaults to False.
     """
 
-    def __init__(self, dim: int, head_dim: int = 32) -> None:
+    def __init__(self,
+                 dim: int,
+                 head_dim: int = 32,
+                 num_heads: Optional[int] = None,
+                 proj_bias: Optional[bool] = None,
+                 nhwc: bool = False) -> None:
         super().__init__()
         dim = check_int('dim', dim, minimum=1)
-        head_dim = check_int('head_dim', head_dim, minimum=1)
-        if dim % head_dim:
+        self.head_dim = check_int('head_dim', head_dim, minimum=1)
+        if num_heads is None and dim % head_dim:
             raise ValueError(
-                f'head_dim must divide the attention\'s {dim} channels, got '
-                f'{head_dim}')
-        self.num_heads = dim // head_dim
-        self.qkv = nn.Linear(dim, dim * 3, bias=False)
-        self.proj = nn.Linear(dim, dim)
+                f'head_dim must divide the attention\'s {dim} channels '
+                f'(or set num_heads), got {head_dim}')
+        self.num_heads = dim // head_dim if num_heads is None \
+            else check_int('num_heads', num_heads, minimum=1)
+        self.nhwc = nhwc
+        inner = self.num_heads * self.head_dim
+        self.qkv = nn.Linear(dim, 3 * inner, bias=False)
+        self.proj = nn.Linear(
+            inner, dim, bias=not nhwc if proj_bias is None else proj_bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n, c, h, w = x.shape
-        tokens = x.flatten(2).transpose(1, 2)
-        q, k, v = self.qkv(tokens).reshape(n, h * w, 3, self.num_heads,
-                                           -1).permute(2, 0, 3, 1, 4)
+        x = _as_nhwc(x, self.nhwc)
+        n, h, w, _ = x.shape
+        q, k, v = self.qkv(x).reshape(n, h * w, 3, self.num_heads,
+                                      self.head_dim).permute(2, 0, 3, 1, 4)
         out = F.scaled_dot_product_attention(q, k, v)
-        out = self.proj(out.transpose(1, 2).reshape(n, h * w, c))
-        return out.transpose(1, 2).reshape(n, c, h, w)
+        out = self.proj(out.transpose(1, 2).reshape(n, h, w, -1))
+        return _from_nhwc(out, self.nhwc)
 
 
 @MODELS.register_module()
@@ -86,32 +122,27 @@ class SpatialMLP(nn.Module):
 
     Args:
         num_tokens (int): H * W of the feature map it is built for.
+        nhwc (bool): The maps are channels-last (N, H, W, C), else
+            (N, C, H, W). Defaults to False.
     """
 
-    def __init__(self, num_tokens: int) -> None:
+    def __init__(self, num_tokens: int, nhwc: bool = False) -> None:
         super().__init__()
         num_tokens = check_int('num_tokens', num_tokens, minimum=1)
         self.num_tokens = num_tokens
+        self.nhwc = nhwc
         self.fc = nn.Linear(num_tokens, num_tokens, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.permute(0, 3, 1, 2) if self.nhwc else x
         n, c, h, w = x.shape
         if h * w != self.num_tokens:
             raise ValueError(
                 f'the spatial MLP was built for {self.num_tokens} positions '
                 f'but got a {h}x{w} feature map; set the backbone\'s '
                 f'img_size to the input size')
-        return self.fc(x.reshape(n, c, h * w)).reshape(n, c, h, w)
-
-
-def _channels_first(x: torch.Tensor) -> torch.Tensor:
-    """A (N, H, W, C) map as a (N, C, H, W) view (channels-last strides)."""
-    return x.permute(0, 3, 1, 2)
-
-
-def _channels_last(x: torch.Tensor) -> torch.Tensor:
-    """A (N, C, H, W) map as a (N, H, W, C) view."""
-    return x.permute(0, 2, 3, 1)
+        out = self.fc(x.reshape(n, c, h * w)).reshape(n, c, h, w)
+        return out.permute(0, 2, 3, 1) if self.nhwc else out
 
 
 @MODELS.register_module()
@@ -119,7 +150,8 @@ class SepConv(nn.Module):
     """ConvFormer's mixer: an inverted separable convolution (MobileNetV2's),
     pointwise ``pwconv1`` to ``expansion_ratio`` times the channels, the
     activation ``act1``, a depthwise ``dwconv``, pointwise ``pwconv2`` back;
-    no biases.
+    no biases. The pointwise layers are linear, as the official code has
+    them.
 
     Args:
         dim (int): Channels.
@@ -127,13 +159,16 @@ class SepConv(nn.Module):
         kernel_size (int): The depthwise kernel, odd. Defaults to 7.
         act_cfg (str | dict): The activation after ``pwconv1``, built through
             the registries. Defaults to ``dict(type='StarReLU')``.
+        nhwc (bool): The maps are channels-last (N, H, W, C), else
+            (N, C, H, W). Defaults to False.
     """
 
     def __init__(self,
                  dim: int,
                  expansion_ratio: float = 2.,
                  kernel_size: int = 7,
-                 act_cfg: Union[str, Dict] = dict(type='StarReLU')) -> None:
+                 act_cfg: Union[str, Dict] = dict(type='StarReLU'),
+                 nhwc: bool = False) -> None:
         super().__init__()
         dim = check_int('dim', dim, minimum=1)
         check_number('expansion_ratio', expansion_ratio, low=0)
@@ -142,6 +177,7 @@ class SepConv(nn.Module):
         if hidden < 1:
             raise ValueError('expansion_ratio must leave SepConv at least one '
                              f'hidden channel, got {expansion_ratio!r}')
+        self.nhwc = nhwc
         self.pwconv1 = nn.Linear(dim, hidden, bias=False)
         self.act1 = build_act(act_cfg)
         self.dwconv = nn.Conv2d(
@@ -155,102 +191,48 @@ class SepConv(nn.Module):
         self.pwconv2 = nn.Linear(hidden, dim, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.act1(self.pwconv1(x))
-        x = _channels_last(self.dwconv(_channels_first(x)))
-        return self.pwconv2(self.act2(x))
-
-
-@MODELS.register_module()
-class ChannelsLastPooling(Pooling):
-    """PoolFormer's mixer (average pooling minus the input, padding not
-    counted) on a channels-last map.
-
-    Args:
-        pool_size (int): Pooling window, odd. Defaults to 3.
-    """
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return _channels_last(self.pool(_channels_first(x))) - x
-
-
-@MODELS.register_module()
-class ChannelsLastAttention(nn.Module):
-    """Multi-head self-attention over all positions of a channels-last map,
-    of any size; ``qkv`` and ``proj`` without biases (CAFormer's mixer).
-
-    Args:
-        dim (int): Channels.
-        head_dim (int): Channels per head. Defaults to 32.
-        num_heads (int, optional): Heads. Defaults to None:
-            ``max(dim // head_dim, 1)``.
-    """
-
-    def __init__(self,
-                 dim: int,
-                 head_dim: int = 32,
-                 num_heads: Optional[int] = None) -> None:
-        super().__init__()
-        dim = check_int('dim', dim, minimum=1)
-        self.head_dim = check_int('head_dim', head_dim, minimum=1)
-        self.num_heads = max(dim // self.head_dim, 1) if num_heads is None \
-            else check_int('num_heads', num_heads, minimum=1)
-        inner = self.num_heads * self.head_dim
-        self.qkv = nn.Linear(dim, 3 * inner, bias=False)
-        self.proj = nn.Linear(inner, dim, bias=False)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n, h, w, _ = x.shape
-        q, k, v = self.qkv(x).reshape(n, h * w, 3, self.num_heads,
-                                      self.head_dim).permute(2, 0, 3, 1, 4)
-        out = F.scaled_dot_product_attention(q, k, v)
-        return self.proj(out.transpose(1, 2).reshape(n, h, w, -1))
+        x = self.act1(self.pwconv1(_as_nhwc(x, self.nhwc)))
+        x = self.dwconv(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+        return _from_nhwc(self.pwconv2(self.act2(x)), self.nhwc)
 
 
 MODELS.register_module('Identity', module=nn.Identity)
 
-# Short names for the channels-last mixers of the MetaFormer Baselines.
-CHANNELS_LAST_MIXER_ALIASES = {
-    'pooling': dict(type='ChannelsLastPooling'),
-    'sepconv': dict(type='SepConv'),
-    'attention': dict(type='ChannelsLastAttention'),
-    'identity': dict(type='Identity'),
-}
-
-
-# Short names for the mixers of the paper.
+# Short names for the mixers.
 TOKEN_MIXER_ALIASES = {
     'pooling': dict(type='Pooling'),
     'attention': dict(type='Attention'),
     'spatial_mlp': dict(type='SpatialMLP'),
+    'sepconv': dict(type='SepConv'),
     'identity': dict(type='Identity'),
 }
 
 
-def build_token_mixer(cfg: Union[str, dict],
-                      aliases: dict = TOKEN_MIXER_ALIASES,
-                      **context) -> nn.Module:
+def build_token_mixer(cfg: Union[str, dict], **context) -> nn.Module:
     """Builds a token mixer registered in our scope.
 
     Each entry of ``context`` (the stage's ``dim``, ``num_tokens``, the
-    backbone's ``pool_size``) is passed to the mixers whose constructors
-    take it, unless ``cfg`` sets it.
+    backbone's ``pool_size`` and the layout of its blocks, ``nhwc``) is
+    passed to the mixers whose constructors take it, unless ``cfg`` sets it;
+    the layout is the backbone's, which ``cfg`` may not set.
 
     Args:
         cfg (str | dict): E.g. ``dict(type='Pooling', pool_size=3)``,
             ``dict(type='Attention', head_dim=32)`` or a short name of
-            ``aliases``.
-        aliases (dict): Short names to mixer configs. Defaults to
-            :data:`TOKEN_MIXER_ALIASES`, the (N, C, H, W) mixers.
+            :data:`TOKEN_MIXER_ALIASES`.
         **context: Keyword arguments for the mixers that take them.
     """
-    cfg = resolve_alias(cfg, aliases, 'token mixer')
+    cfg = resolve_alias(cfg, TOKEN_MIXER_ALIASES, 'token mixer')
     mixer_type = cfg.pop('type')
     mixer_cls = MODELS.get(mixer_type)
     if mixer_cls is None:
+        types = [a['type'] for a in TOKEN_MIXER_ALIASES.values()]
         raise ValueError(f'unknown token mixer type {mixer_type!r}: '
                          f'registered in mmpoolformer are '
-                         f'{sorted(aliases)} as '
-                         f'{[a["type"] for a in aliases.values()]}')
+                         f'{sorted(TOKEN_MIXER_ALIASES)} as {types}')
+    if 'nhwc' in cfg:
+        raise ValueError('a token mixer config does not set nhwc: the '
+                         'backbone gives its blocks\' layout')
     takes = inspect.signature(mixer_cls).parameters
     for name, value in context.items():
         if name in takes:
