@@ -1,17 +1,11 @@
-"""Atomic local writes for mmengine, so that no checkpoint is ever left
-truncated.
+"""Atomic local writes for mmengine, so that no checkpoint is left
+truncated: mmengine writes straight into the target, where a killed process
+leaves part of a file. This backend writes a temporary file in the same
+folder, flushes it and renames it over the target.
 
-mmengine saves a checkpoint by writing its bytes straight into the target
-file; a process killed during that write leaves a truncated file under the
-final name. The backend here writes to a temporary file in the same folder,
-flushes it to disk and renames it over the target: the file is either the
-old one or the complete new one. ``CheckpointHook`` writes ``last_checkpoint``
-only after the save returns, so it never points at a partial file.
-
-The backend is registered under its own name, :data:`ATOMIC_BACKEND`;
-mmengine's ``local`` backend, which every other write uses, is untouched.
-:class:`mmpoolformer.Runner` selects it for checkpoints (see its
-``default_hooks``), and any ``CheckpointHook`` can with
+It is registered as :data:`ATOMIC_BACKEND`, beside mmengine's untouched
+``local``: :class:`mmpoolformer.Runner` selects it for checkpoints, any
+``CheckpointHook`` can with
 ``backend_args=dict(backend='mmpoolformer_atomic_local')``.
 """
 import os

@@ -20,12 +20,7 @@ def detect_layout(state_dict: StateDict) -> str:
 def map_backbone(state_dict: StateDict,
                  family: Family) -> Tuple[Layout, Mapped]:
     """The layout of a backbone state dict of ``family`` and its tensors in
-    our names.
-
-    Raises:
-        CheckpointError: no weights of ``family`` were recognised (the
-            message names the family they are for, if any).
-    """
+    our names; a CheckpointError names the family of other weights."""
     layout = detect(state_dict)
     if layout is None:
         sample = ', '.join(list(state_dict)[:5])
@@ -43,18 +38,12 @@ def map_backbone(state_dict: StateDict,
 
 def convert_backbone_state_dict(state_dict: StateDict,
                                 family: Family = POOLFORMER) -> StateDict:
-    """A backbone state dict of any layout of ``family`` in our names; a
-    classifier's final norm becomes the last stage's output norm and its
-    head is dropped (and listed in the log).
-
-    Args:
-        state_dict (dict): Parameter names to tensors, without a
-            ``backbone.`` prefix.
-        family (Family): ``layouts.POOLFORMER`` (the default) or
-            ``layouts.BASELINES``.
+    """A backbone state dict (without ``backbone.``) of any layout of
+    ``family`` in our names; a classifier's final norm becomes the last
+    output norm and its head is dropped (and listed in the log).
 
     Raises:
-        CheckpointError: no weights of ``family`` were recognised.
+        CheckpointError: No weights of ``family`` were recognised.
     """
     layout, mapped = map_backbone(state_dict, family)
     head = [layout.head + k for k in mapped.head]
@@ -67,11 +56,9 @@ def convert_backbone_state_dict(state_dict: StateDict,
 
 def convert_on_load(backbone: nn.Module, state_dict: StateDict, prefix: str,
                     *args) -> None:
-    """A ``load_state_dict`` pre-hook of a backbone with a
-    ``checkpoint_family``: its keys of ``state_dict`` (those under
-    ``prefix``) in another layout of the family become ours, in place
-    (:func:`convert_backbone_state_dict`); for weights of another family
-    ``load_state_dict`` raises the error added to its messages."""
+    """A ``load_state_dict`` pre-hook: the backbone's keys (under
+    ``prefix``) of another layout of its ``checkpoint_family`` become ours,
+    in place; weights of another family make ``load_state_dict`` raise."""
     keys = [k for k in state_dict if k.startswith(prefix)]
     local = {k[len(prefix):]: state_dict[k] for k in keys}
     layout, family = detect(local), backbone.checkpoint_family
@@ -101,18 +88,14 @@ def split_backbone(state_dict: StateDict,
 
 
 def convert_state_dict(state_dict: StateDict) -> StateDict:
-    """Converts a backbone, classifier, detector or segmentor checkpoint to
-    the whole-model names our configs use.
-
-    A whole model (keys under ``backbone.``) keeps every other key as it is
-    and gets its backbone part converted. A bare checkpoint (the official
-    ImageNet releases, timm's) becomes the classifier of our ImageNet
-    configs: ``backbone.*`` and its head as ``head.fc.*``, the final norm
-    in the backbone (PoolFormer, as mmpretrain's) or as ``head.norm``
-    (``mmpoolformer.MetaFormerClsHead``).
+    """A backbone, classifier, detector or segmentor checkpoint in the
+    whole-model names of our configs: a whole model's ``backbone.*``
+    converted, the rest kept; a bare one (official ImageNet, timm) as our
+    classifiers have it, ``backbone.*``, ``head.fc.*`` and the final norm in
+    the backbone (PoolFormer) or as ``head.norm`` (the Baselines).
 
     Raises:
-        CheckpointError: no weights of a family here were recognised.
+        CheckpointError: No weights of a family here were recognised.
     """
     backbone, rest = split_backbone(state_dict)
     layout = detect(backbone or state_dict)
@@ -135,14 +118,9 @@ def convert_state_dict(state_dict: StateDict) -> StateDict:
 
 
 def foreign_layout(state_dict: StateDict) -> Optional[str]:
-    """The layout of a checkpoint whose names our models do not have, or
-    None where they load it by name.
-
-    Foreign is every layout but ours, bare or under ``backbone.``: the
-    official ImageNet releases, the official mmdet 2.x / mmseg 0.x and
-    mmseg 1.x det/seg releases, mmpretrain's classifiers, timm's, our own
-    before 0.4; a bare backbone of ours too (no ``backbone.`` prefix).
-    """
+    """The layout of a checkpoint whose names our models do not have (every
+    layout but a whole model of ours), or None where they load it by
+    name."""
     backbone, _ = split_backbone(state_dict)
     layout = detect(backbone or state_dict)
     if layout is None:

@@ -11,15 +11,12 @@ from .safe_load import load_state_dict
 
 
 def convert_checkpoint_file(src: str, dst: str) -> int:
-    """Converts the checkpoint ``src`` (path or URL, read safely) with
-    :func:`convert_state_dict` and saves it to ``dst``.
-
-    Returns:
-        int: The number of tensors saved.
+    """Saves the checkpoint ``src`` (path or URL, read safely) to ``dst``
+    through :func:`convert_state_dict`; returns the number of tensors.
 
     Raises:
-        CheckpointError: ``src`` is missing, unsafe or holds no PoolFormer
-            weights; the message names it.
+        CheckpointError: ``src`` is missing, unsafe or holds no weights of
+            ours; the message names it.
     """
     try:
         state_dict = convert_state_dict(load_state_dict(src))

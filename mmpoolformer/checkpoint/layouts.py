@@ -1,13 +1,9 @@
 """Every checkpoint layout mmpoolformer reads, one row each, and the one
-function that maps a row's names to ours.
-
-A layout is recognised by a key only it has (the rows are tried in order);
-its names become ours (one set for every family: the official MetaFormer
-Baselines' names) by regex renames; pointwise layers that are 1x1
-convolutions in one code base and linear in the other change shape; and a
-classifier's final norm and head are named so that a backbone can skip them
-and a whole classifier can take them.
-"""
+function that maps a row's names to ours (the official MetaFormer
+Baselines'): a layout is recognised by a key only it has (rows tried in
+order), renamed by regexes, its pointwise weights reshaped between 1x1
+convolutions and linear layers, a classifier's final norm and head set
+apart."""
 import re
 from dataclasses import dataclass
 from typing import Callable, Dict, Optional, Tuple, Union
@@ -34,16 +30,9 @@ def stage_of(key: str) -> Optional[int]:
 
 @dataclass(frozen=True)
 class Family:
-    """A backbone family: the models whose weights fit each other.
-
-    Attributes:
-        name (str): For messages.
-        weight_dims (int): Dimensions of our pointwise layers' weights: 4
-            for 1x1 convolutions, 2 for linear layers.
-        norm_in_head (bool): A whole classifier keeps the final norm in its
-            head (``head.norm``) rather than as the backbone's last output
-            norm.
-    """
+    """The models whose weights fit each other: ``name``, the dimensions
+    of their pointwise weights (4: 1x1 convolutions, 2: linear) and whether
+    a whole classifier keeps the final norm in its head (``head.norm``)."""
     name: str
     weight_dims: int
     norm_in_head: bool
@@ -61,25 +50,23 @@ def num_stages(state_dict: StateDict) -> int:
 
 @dataclass(frozen=True)
 class Layout:
-    """A checkpoint layout of a backbone (keys without ``backbone.``).
+    """A backbone checkpoint layout (keys without ``backbone.``).
 
     Attributes:
-        name (str): For messages and :func:`detect`.
+        name (str): For messages.
         family (Family): The backbones its weights are for.
-        marker (str): A key of this layout matches it.
-        marker_dims (int, optional): The tensor of that key has this many
-            dimensions (where the names of two families are the same).
-        renames (tuple): ``(pattern, replacement)`` applied in order to
-            every key: our names.
-        pointwise (str): Matches the weights of pointwise layers, which take
+        marker (str): Matches a key only this layout has, whose tensor has
+            ``marker_dims`` dimensions where that is given.
+        renames (tuple): ``(pattern, replacement)`` pairs applied in order
+            to every key: our names.
+        pointwise (str): Matches pointwise weights (our names), reshaped to
             the family's ``weight_dims``.
         final_norm (str): Key prefix (our names) of a classifier's final
             norm.
-        head (str): Key prefix of a classifier's head; its tensors become
-            ``head.fc.*`` of a whole classifier.
+        head (str): Key prefix of a classifier's head (``head.fc.*`` of a
+            whole classifier).
         pos_embeds_in_network (bool): Position embeddings may be entries of
-            ``network`` (the official MetaFormer hybrids):
-            :func:`lift_pos_embeds`.
+            ``network`` (:func:`lift_pos_embeds`).
     """
     name: str
     family: Family
@@ -188,9 +175,9 @@ def lift_pos_embeds(state_dict: StateDict) -> StateDict:
 
 
 def has_our_names(state_dict: StateDict, layout: Layout) -> bool:
-    """Whether a backbone state dict of ``layout`` loads by name: a layout
-    without renames, no classifier's final norm or head, no position
-    embeddings in ``network``."""
+    """Whether a backbone state dict of ``layout`` loads by name: no
+    renames, no classifier's final norm or head, no embeddings in
+    ``network``."""
     return not layout.renames and not any(
         k.startswith((layout.final_norm, layout.head))
         or OFFICIAL_POS_EMBED.match(k) for k in state_dict)
@@ -198,15 +185,9 @@ def has_our_names(state_dict: StateDict, layout: Layout) -> bool:
 
 @dataclass
 class Mapped:
-    """A backbone state dict in our names, split as a classifier's is.
-
-    Attributes:
-        backbone (dict): The backbone's tensors, output norms included.
-        final_norm (dict): A classifier's final norm, under the prefix of
-            the last stage's output norm (empty if there is none).
-        head (dict): A classifier's head, under ``head.fc.``'s suffixes
-            (``weight``, ``fc1.weight``, ...).
-    """
+    """A backbone state dict in our names: the backbone's tensors, a
+    classifier's final norm (as the last output norm) and its head (keys
+    after ``head.fc.``), the last two empty where there are none."""
     backbone: StateDict
     final_norm: StateDict
     head: StateDict

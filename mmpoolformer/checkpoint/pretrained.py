@@ -1,5 +1,4 @@
-"""Loading pretrained weights into a PoolFormer backbone, exactly or not at
-all."""
+"""Loading pretrained weights into a backbone, exactly or not at all."""
 import re
 from typing import List, Optional, Tuple
 
@@ -33,26 +32,22 @@ def _backbone_and_rest(state_dict: StateDict, filename: str,
 
 
 def is_classifier(backbone: StateDict, rest: StateDict) -> bool:
-    """Whether a checkpoint is an image classifier's.
-
-    Args:
-        backbone (dict): Its backbone tensors, as they are stored.
-        rest (dict): Its other tensors; empty for a bare backbone.
-
-    Returns:
-        bool: True for a bare backbone with the official final norm
-        (``norm.*``) or a head (``head.*``: the official code's, timm's), and
-        for a whole model whose other tensors are all its head's (mmpretrain's
-        ``ImageClassifier``).
-    """
+    """Whether a checkpoint (its stored ``backbone`` tensors and the
+    ``rest``) is a classifier's: a bare backbone with the official final
+    norm (``norm.*``) or a head (``head.*``), or a whole model whose other
+    tensors are all its head's (mmpretrain's ``ImageClassifier``)."""
     if rest:
         return all(k.startswith('head.') for k in rest)
     return any(k.startswith(('norm.', 'head.')) for k in backbone)
 
 
+def _is_output_norm(key: str) -> bool:
+    return re.match(r'norm\d+\.', key) is not None
+
+
 def _last_norm_keys(state_dict: StateDict) -> List[str]:
-    """The keys of the last output norm in a converted classifier's state
-    dict: its final norm."""
+    """The keys of a converted classifier's final norm (the last output
+    norm)."""
     indices = [
         int(m.group(1)) for k in state_dict
         if (m := re.match(r'norm(\d+)\.', k))
@@ -68,34 +63,28 @@ def load_pretrained_backbone(backbone: nn.Module,
                              prefix: Optional[str] = None,
                              keep_classifier_norm: bool = False,
                              family: Family = POOLFORMER) -> None:
-    """Loads ``filename`` (path or URL) into ``backbone``.
+    """Loads ``filename`` (path or URL, any layout of ``family``) into
+    ``backbone``, exactly or not at all.
 
-    Any recognised layout is converted first. A classification checkpoint's
-    final norm (see :func:`is_classifier`) is skipped unless
-    ``keep_classifier_norm``, as the official detection and segmentation
-    code does. Output norms that the checkpoint lacks (a classification
-    checkpoint has only the last) keep their initialisation, and weights of
-    stages the backbone does not build (after its last output) are skipped;
-    these are reported once in the log. Anything else that does not match
-    raises.
+    A classifier's final norm (:func:`is_classifier`) is skipped, as the
+    official detection and segmentation code does. Output norms the
+    checkpoint lacks keep their initialisation and the weights of stages
+    the backbone does not build are skipped; the log says which. Any other
+    difference raises.
 
     Args:
-        backbone (nn.Module): A :class:`mmpoolformer.PoolFormer` or a
-            backbone of the family ``family``.
+        backbone (nn.Module): A backbone of ``family``.
         filename (str): Checkpoint path or URL.
-        prefix (str, optional): Take only the keys under this prefix (e.g.
-            ``'backbone.'``). Defaults to None: ``backbone.`` keys when the
-            checkpoint is a whole model, else all keys.
-        keep_classifier_norm (bool): Load a classification checkpoint's final
-            norm into the last stage's output norm. Defaults to False: that
-            norm keeps its initialisation (weight 1, bias 0).
-        family (Family): The backbone's family (``layouts.POOLFORMER``,
-            the default, or ``layouts.BASELINES``).
+        prefix (str, optional): Take only the keys under it. Defaults to
+            None: those under ``backbone.`` in a whole model, else all.
+        keep_classifier_norm (bool): Load a classifier's final norm into
+            the last output norm. Defaults to False.
+        family (Family): ``POOLFORMER`` or ``BASELINES``. Defaults to
+            ``POOLFORMER``.
 
     Raises:
-        CheckpointError: the file is missing, unreadable or unsafe, holds no
-            PoolFormer weights, or is of another arch (missing, unexpected or
-            differently shaped tensors). The message names the file.
+        CheckpointError: The file is missing, unreadable or unsafe, holds no
+            weights of ``family`` or of another arch; the message names it.
     """
     stored, rest = _backbone_and_rest(
         load_state_dict(filename), filename, prefix)
@@ -110,35 +99,26 @@ def load_pretrained_backbone(backbone: nn.Module,
     }
 
     own = backbone.state_dict()
-    built = len(backbone.stages)
+    loaded, model = set(state_dict), set(own)
+    # Tensors of stages or output norms that this backbone does not build.
     skipped = {
-        k for k in state_dict
-        if k not in own and (stage := stage_of(k)) is not None
-        and stage >= built
+        k for k in loaded - model
+        if _is_output_norm(k) or (stage_of(k) or 0) >= len(backbone.stages)
     }
-    unused_norms = {
-        k for k in state_dict
-        if re.match(r'norm\d+\.', k) and k not in own and k not in skipped
-    }
-    unexpected = set(state_dict) - set(own) - skipped - unused_norms
-    missing = set(own) - set(state_dict)
-    fresh_norms = {k for k in missing if re.match(r'norm\d+\.', k)}
-    missing -= fresh_norms
+    fresh_norms = {k for k in model - loaded if _is_output_norm(k)}
+    missing = model - loaded - fresh_norms
+    unexpected = loaded - model - skipped
     mismatched = [
         f'{k} {tuple(state_dict[k].shape)} vs {tuple(own[k].shape)}'
-        for k in set(state_dict) & set(own)
-        if state_dict[k].shape != own[k].shape
+        for k in loaded & model if state_dict[k].shape != own[k].shape
     ]
-    problems = []
-    if mismatched:
-        problems.append(f'shapes differ (checkpoint vs model): '
-                        f'{_listing(mismatched)}')
-    if missing:
-        problems.append(f'{len(missing)} model tensors are not in it: '
-                        f'{_listing(missing)}')
-    if unexpected:
-        problems.append(f'{len(unexpected)} of its tensors have no place in '
-                        f'the model: {_listing(unexpected)}')
+    problems = [
+        f'{what}: {_listing(keys)}' for what, keys in (
+            ('shapes differ (checkpoint vs model)', mismatched),
+            (f'{len(missing)} model tensors are not in it', missing),
+            (f'{len(unexpected)} of its tensors have no place in the model',
+             unexpected)) if keys
+    ]
     if problems:
         raise CheckpointError(
             f'{filename} does not fit this {family.name} backbone (another '
@@ -156,7 +136,7 @@ def load_pretrained_backbone(backbone: nn.Module,
         notes.append('output norms not in the checkpoint keep their '
                      'initialisation: '
                      f'{_listing(fresh_norms - set(classifier_norm))}')
-    if skipped or unused_norms:
+    if skipped:
         notes.append('skipped tensors of stages/norms this backbone does not '
-                     f'build: {_listing(skipped | unused_norms)}')
+                     f'build: {_listing(skipped)}')
     print_log(f'{family.name}: ' + '; '.join(notes), logger='current')

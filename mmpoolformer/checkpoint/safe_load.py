@@ -1,12 +1,7 @@
-"""Checkpoint loading that cannot execute code.
-
-Every load uses ``torch.load(weights_only=True)``: only tensors, containers
-and the types allow-listed here are unpickled. The allow-list holds exactly
-what mmengine's Runner writes into a checkpoint besides tensors (its message
-hub's history buffers and the numpy values they keep), so checkpoints saved by
-an mmengine Runner load on torch >= 2.6, where ``weights_only`` defaults to
-True (mmengine's own ``load_checkpoint`` included), while a crafted pickle
-is refused.
+"""Checkpoint loading that cannot execute code: ``torch.load(weights_only=
+True)`` with an allow-list of exactly what mmengine's Runner writes besides
+tensors (its history buffers and their numpy values), so that Runner
+checkpoints load on torch >= 2.6 and a crafted pickle is refused.
 """
 import os.path as osp
 import pickle
@@ -25,9 +20,7 @@ HISTORY_BUFFER_METHODS = ('min', 'max', 'current', 'mean')
 
 
 def _history_buffer_method(owner: Any, name: str) -> Any:
-    """Stands in for ``getattr`` while unpickling: resolves only the
-    methods that mmengine's HistoryBuffer pickles, and refuses any other
-    attribute lookup."""
+    """``getattr`` while unpickling, for HistoryBuffer's methods only."""
     if owner is HistoryBuffer and name in HISTORY_BUFFER_METHODS:
         return getattr(owner, name)
     raise pickle.UnpicklingError(
@@ -104,13 +97,8 @@ def load_state_dict(filename: str,
 
 
 def allow_mmengine_checkpoint_types() -> None:
-    """Adds mmengine's checkpoint types (:func:`_mmengine_safe_globals`) to
-    torch's ``weights_only`` allow-list.
-
-    The one process-wide change that importing mmpoolformer makes: on torch
-    >= 2.6 ``torch.load`` defaults to ``weights_only=True``, and mmengine
-    0.10 calls it without the argument, so without these types no mmengine
-    Runner checkpoint would load for ``--resume``, whoever wrote it.
-    mmengine's loaders themselves stay as they are.
-    """
+    """Adds mmengine's checkpoint types to torch's ``weights_only``
+    allow-list: the one process-wide change of ``import mmpoolformer``,
+    without which mmengine 0.10 (which calls ``torch.load`` without
+    ``weights_only``) resumes from no Runner checkpoint on torch >= 2.6."""
     torch.serialization.add_safe_globals(_mmengine_safe_globals())

@@ -1,9 +1,10 @@
 """Checks of constructor arguments.
 
-Each check refuses a bad value where it enters, with a TypeError (wrong
-type) or a ValueError (wrong value) whose message names the argument, the
-value and what is allowed. ``bool`` is refused where an int or a number is
-asked for, although Python counts it as one.
+Each ``check_*(name, value, ...)`` returns ``value`` or refuses it where it
+enters, with a TypeError (wrong type) or a ValueError (wrong value) whose
+message names the argument, the value and what is allowed. ``bool`` is
+refused where an int or a number is asked for, although Python counts it as
+one.
 """
 import math
 from numbers import Integral, Real
@@ -16,77 +17,36 @@ def is_int(value: Any) -> bool:
 
 
 def is_number(value: Any) -> bool:
-    """Whether ``value`` is a real number (int, float, numpy's), not a
-    bool."""
+    """Whether ``value`` is a real number (numpy's included), not a bool."""
     return isinstance(value, Real) and not isinstance(value, bool)
 
 
+def _refuse(name: str, value: Any, allowed: str, type_ok: bool) -> None:
+    kind = ValueError if type_ok else TypeError
+    raise kind(f'{name} must be {allowed}, got {value!r}')
+
+
 def check_bool(name: str, value: Any) -> bool:
-    """``value``, which must be True or False.
-
-    Args:
-        name (str): The argument, for the message.
-        value (Any): Its value.
-
-    Raises:
-        TypeError: anything else, e.g. 1 or 'yes'.
-    """
+    """True or False; anything else (1, 'yes') is a TypeError."""
     if not isinstance(value, bool):
         raise TypeError(f'{name} must be True or False, got {value!r}')
     return value
 
 
-def check_int(name: str,
-              value: Any,
-              minimum: Optional[int] = None,
-              maximum: Optional[int] = None) -> int:
-    """``value`` as an int, which must be in ``[minimum, maximum]``.
-
-    Args:
-        name (str): The argument, for the message.
-        value (Any): Its value.
-        minimum (int, optional): The smallest value allowed. Defaults to
-            None, no bound.
-        maximum (int, optional): The largest value allowed. Defaults to
-            None, no bound.
-
-    Raises:
-        TypeError: not an int.
-        ValueError: out of range.
-    """
-    allowed = 'an int'
-    if minimum is not None and maximum is not None:
-        allowed = f'an int from {minimum} to {maximum}'
-    elif minimum is not None:
-        allowed = f'an int >= {minimum}'
-    elif maximum is not None:
-        allowed = f'an int <= {maximum}'
-    if not is_int(value):
-        raise TypeError(f'{name} must be {allowed}, got {value!r}')
-    if (minimum is not None and value < minimum) or (maximum is not None
-                                                     and value > maximum):
-        raise ValueError(f'{name} must be {allowed}, got {value!r}')
+def check_int(name: str, value: Any, minimum: Optional[int] = None) -> int:
+    """An int, at least ``minimum`` where one is given."""
+    allowed = 'an int' if minimum is None else f'an int >= {minimum}'
+    if not is_int(value) or (minimum is not None and value < minimum):
+        _refuse(name, value, allowed, is_int(value))
     return int(value)
 
 
 def check_odd_size(name: str, value: Any) -> int:
-    """``value``, a window size, which must be an odd positive int: only an
-    odd window is centred on each position and keeps the map's size.
-
-    Args:
-        name (str): The argument, for the message.
-        value (Any): Its value.
-
-    Raises:
-        TypeError: not an int.
-        ValueError: even, zero or negative.
-    """
-    allowed = ('an odd positive int (an even window would shift the map '
-               'and change its size)')
-    if not is_int(value):
-        raise TypeError(f'{name} must be {allowed}, got {value!r}')
-    if value < 1 or value % 2 == 0:
-        raise ValueError(f'{name} must be {allowed}, got {value!r}')
+    """A window size: an odd positive int, the only windows centred on each
+    position that keep the map's size."""
+    if not is_int(value) or value < 1 or value % 2 == 0:
+        _refuse(name, value, 'an odd positive int (an even window would '
+                'shift the map and change its size)', is_int(value))
     return int(value)
 
 
@@ -95,54 +55,28 @@ def check_number(name: str,
                  low: float = -math.inf,
                  high: float = math.inf,
                  high_open: bool = False) -> float:
-    """``value``, a finite number in ``[low, high]`` (or ``[low, high)``).
-
-    Args:
-        name (str): The argument, for the message.
-        value (Any): Its value.
-        low (float): The smallest value allowed. Defaults to -inf, no
-            bound.
-        high (float): The largest value allowed (or the bound it must stay
-            under). Defaults to inf, no bound.
-        high_open (bool): Whether ``high`` itself is refused. Defaults to
-            False.
-
-    Raises:
-        TypeError: not a number.
-        ValueError: not finite, or out of range.
-    """
+    """A finite number in ``[low, high]``, or ``[low, high)`` with
+    ``high_open``."""
     if high < math.inf:
         allowed = f'a number in [{low:g}, {high:g}{")" if high_open else "]"}'
     elif low > -math.inf:
         allowed = f'a finite number >= {low:g}'
     else:
         allowed = 'a finite number'
-    if not is_number(value):
-        raise TypeError(f'{name} must be {allowed}, got {value!r}')
-    if not (math.isfinite(value) and low <= value <= high) or (
-            high_open and value == high):
-        raise ValueError(f'{name} must be {allowed}, got {value!r}')
+    if not is_number(value) or not (math.isfinite(value)
+                                    and low <= value <= high) or (
+                                        high_open and value == high):
+        _refuse(name, value, allowed, is_number(value))
     return value
 
 
 def check_list(name: str, value: Any, length: Optional[int] = None) -> List:
-    """``value``, a list or tuple, as a list of ``length`` entries.
-
-    Args:
-        name (str): The argument, for the message.
-        value (Any): Its value.
-        length (int, optional): The number of entries it must have.
-            Defaults to None: any number but none.
-
-    Raises:
-        TypeError: not a list or tuple (a str is refused).
-        ValueError: empty, or of another length.
-    """
+    """A list or tuple (not a str) of ``length`` entries, or of any number
+    but none, as a list."""
     allowed = f'a list of {length} entries' if length is not None \
         else 'a non-empty list'
-    if not isinstance(value, (list, tuple)):
-        raise TypeError(f'{name} must be {allowed}, got {value!r}')
-    wrong_length = len(value) != length if length is not None else not value
-    if wrong_length:
-        raise ValueError(f'{name} must be {allowed}, got {value!r}')
+    is_list = isinstance(value, (list, tuple))
+    if not is_list or (len(value) != length if length is not None
+                       else not value):
+        _refuse(name, value, allowed, is_list)
     return list(value)

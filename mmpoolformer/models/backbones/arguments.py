@@ -15,11 +15,7 @@ def per_stage(name: str, value: Any, num_stages: int,
               check: Optional[Callable[[str, Any], Any]] = None) -> List:
     """``value`` for each stage: one value for all stages, or a list or
     tuple of one a stage, each passed through ``check(name, entry)`` where
-    one is given.
-
-    Raises:
-        ValueError: a list or tuple of another length.
-    """
+    one is given."""
     values = list(value) if isinstance(value, (list, tuple)) \
         else [value] * num_stages
     if len(values) != num_stages:
@@ -37,17 +33,10 @@ def optional_number(name: str, value: Any) -> Optional[float]:
 
 def parse_arch(arch: Union[str, Dict], arch_settings: Dict[str, Dict],
                model: str, optional: Dict) -> Dict:
-    """The arch's settings, checked, with every key filled in.
-
-    Args:
-        arch (str | dict): A name in ``arch_settings`` or a dict with
-            ``layers`` and ``embed_dims`` (positive ints, one a stage) and
-            optionally the keys of ``optional``.
-        arch_settings (dict): The model's named archs.
-        model (str): The model's name, for messages.
-        optional (dict): The optional keys and their defaults; None for
-            ``mlp_ratios`` is 4 for every stage.
-    """
+    """The settings of ``arch`` (a name in ``arch_settings``, or a dict with
+    ``layers`` and ``embed_dims`` and optionally the keys of ``optional``),
+    checked, with every key filled in from ``optional`` (``mlp_ratios``
+    None: 4 for every stage); ``model`` names it in messages."""
     allowed = (f'one of {sorted(arch_settings)} or a dict with the keys '
                f'"layers" and "embed_dims"' +
                (f' and optionally {sorted(optional)}' if optional else ''))

@@ -27,46 +27,37 @@ DOWNSAMPLING = (3, 2, 1)
 # The smallest side the stem's kernel takes.
 MIN_IMG_SIZE = STEM[0] - 2 * STEM[2]
 
-# PoolFormer's official initialisation: the MLPs' 1x1 convolutions and
-# every linear layer (attention, spatial MLP) drawn from N(0, 0.02^2) cut at
-# +-2 (an absolute bound, 100 std: nothing is cut in practice), biases 0;
-# the stem, downsampling and norms keep PyTorch's default.
+# The official initialisations: PoolFormer's MLP convolutions and linear
+# layers, or every convolution and linear layer of the Baselines, drawn
+# from N(0, 0.02^2) cut at +-2 (nothing is cut in practice), biases 0; the
+# other layers keep PyTorch's default.
 OFFICIAL_INIT_CFG = dict(
     type='TruncNormal', layer=['PointwiseConv2d', 'Linear'], std=.02, bias=0.)
-# The MetaFormer Baselines' official initialisation: every convolution and
-# linear layer as above; norms and scales at 1 (and 0).
 BASELINE_INIT_CFG = dict(
     type='TruncNormal', layer=['Conv2d', 'Linear'], std=.02, bias=0.)
-# LayerNorm without bias over the channels, ConvFormer's and CAFormer's norm
-# and the Baselines' norm after the stem and before each downsampling.
+# ConvFormer's and CAFormer's norm, and the Baselines' around downsampling.
 LN_NO_BIAS = dict(type='LN', eps=1e-6, bias=False)
-
-
-def conv_out_size(size: int, conv: Tuple[int, int, int]) -> int:
-    """The output side of a convolution ``(kernel, stride, padding)`` over
-    ``size`` pixels."""
-    kernel, stride, padding = conv
-    return (size + 2 * padding - kernel) // stride + 1
 
 
 def stage_sizes(img_size: Tuple[int, int],
                 num_stages: int) -> List[Tuple[int, int]]:
     """The (H, W) of each stage's feature map for an ``img_size`` input."""
-    sizes = [tuple(conv_out_size(n, STEM) for n in img_size)]
-    while len(sizes) < num_stages:
-        sizes.append(tuple(conv_out_size(n, DOWNSAMPLING) for n in sizes[-1]))
+    sizes, conv = [], STEM
+    for _ in range(num_stages):
+        kernel, stride, padding = conv
+        img_size = tuple((n + 2 * padding - kernel) // stride + 1
+                         for n in img_size)
+        sizes.append(img_size)
+        conv = DOWNSAMPLING
     return sizes
 
 
 def build_layer(argument: str, stage: int, build: Callable[..., nn.Module],
                 cfg: Union[str, Dict], **kwargs) -> nn.Module:
-    """``build(cfg, **kwargs)``, refused by argument and stage.
-
-    The config may name any registered class, whose constructor may refuse
-    it in any way (mmcv asserts, GroupNorm divides by ``num_groups``); every
-    such error becomes a ValueError (a TypeError stays one) that names the
-    backbone's argument, the stage and the config.
-    """
+    """``build(cfg, **kwargs)``; any error of the constructor (mmcv
+    asserts, GroupNorm's division by ``num_groups``) becomes a ValueError (a
+    TypeError stays one) naming the backbone's argument, the stage and
+    ``cfg``."""
     try:
         return build(cfg, **kwargs)
     except Exception as error:
@@ -80,24 +71,19 @@ class MetaFormer(BaseModule):
     :class:`~mmpoolformer.models.layers.MetaFormerBlock`, each after a 3x3
     stride-2 downsampling, with multi-scale outputs.
 
-    The family subclasses (:class:`PoolFormer`, :class:`PoolFormerV2`,
-    :class:`ConvFormer`, :class:`CAFormer`) are the ones to build: they turn
-    their arguments into ``stage_cfgs`` and take every other argument
-    documented here. ``nhwc`` says which maps the blocks see: PoolFormer's
-    (N, C, H, W) with 1x1-convolution MLPs, or the Baselines' (N, H, W, C)
-    with linear MLPs; every token mixer runs on either.
+    Build it through a family (:class:`PoolFormer`, :class:`PoolFormerV2`,
+    :class:`ConvFormer`, :class:`CAFormer`), which turns its own arguments
+    into ``stage_cfgs`` and takes the others documented here. ``nhwc`` says
+    which maps the blocks see: PoolFormer's (N, C, H, W) with
+    1x1-convolution MLPs, or the Baselines' (N, H, W, C) with linear MLPs.
 
-    Parameters carry one set of names (the official MetaFormer Baselines'):
-    ``downsample_layers.{i}`` the stem (``i`` = 0) or the downsampling into
-    stage ``i`` (``.pre_norm``, ``.conv``, ``.post_norm``), ``stages.{i}.{j}``
-    its blocks, ``norm{i}`` the norm of its output and ``pos_embed{i}`` the
-    position embedding added before its blocks. ``load_state_dict`` (and so
-    mmengine's ``load_checkpoint``, ``load_from`` and ``--resume``, which
-    load through it) takes a state dict of any layout of the family
-    (:mod:`mmpoolformer.checkpoint.layouts`): a pre-hook renames its keys to
-    ours, reshapes pointwise weights, makes a classifier's final norm the
-    last stage's output norm and drops its head, before PyTorch matches the
-    keys, strictly or not.
+    Parameters carry the official MetaFormer Baselines' names:
+    ``downsample_layers.{i}`` (the stem or the downsampling into stage
+    ``i``: ``.pre_norm``, ``.conv``, ``.post_norm``), ``stages.{i}.{j}``,
+    ``norm{i}`` (output norms) and ``pos_embed{i}``. ``load_state_dict``,
+    and so mmengine's ``load_checkpoint``, ``load_from`` and ``--resume``,
+    takes any layout of the family (:mod:`mmpoolformer.checkpoint.layouts`):
+    a pre-hook converts it to these names first.
 
     Args:
         stage_cfgs (list[dict]): Each stage's ``depth``, ``dim``,
@@ -122,52 +108,37 @@ class MetaFormer(BaseModule):
             and the first ``i`` stages (with their downsampling, position
             embeddings and output norms), up to the last output's stage plus
             one. Defaults to -1.
-        norm_eval (bool): Keep BatchNorm layers in eval mode while training
-            (the Baselines' norms, over the channels of (N, H, W, C) maps,
-            are never BatchNorm). Defaults to False.
-        with_cp (bool): Gradient checkpointing of every block, trading
-            compute for memory. Defaults to False.
-        channels_last (bool): Run convolutions and pooling in the
-            channels-last memory format, which makes CPU (oneDNN) and GPU
-            kernels faster. Outputs are equal and contiguous (N, C, H, W).
-            Defaults to False.
-        img_size (int | tuple[int, int]): Input size (H, W), at least 3
-            pixels, used only by mixers whose weights depend on it (the
-            spatial MLP, built for the stages' feature maps of exactly this
-            input) and position embeddings (built for that input).
-            Defaults to 224.
+        norm_eval (bool): Keep BatchNorm layers in eval mode while
+            training. Defaults to False.
+        with_cp (bool): Gradient checkpointing of every block. Defaults to
+            False.
+        channels_last (bool): Run in the channels-last memory format, faster
+            on CPU (oneDNN) and GPU; outputs are equal and contiguous
+            (N, C, H, W). Defaults to False.
+        img_size (int | tuple[int, int]): Input (H, W), at least 3 pixels,
+            for the layers whose weights depend on it: spatial MLPs (which
+            take only this size) and position embeddings. Defaults to 224.
         pos_embed (bool | Sequence[bool]): Add a learnable position
-            embedding, zeros of shape (1, C, H, W) at first, to the input of
-            a stage's blocks, (H, W) its feature map at ``img_size``: True or
-            False for all stages, or one a stage; the official MetaFormer
-            hybrids use one before their first attention stage. On maps of
-            another size it is resized bicubically (see
-            :func:`~mmpoolformer.models.layers.add_pos_embed`).
-            Defaults to False.
+            embedding (zeros at first, of the stage's map at ``img_size``,
+            resized bicubically for other sizes) before a stage's blocks;
+            for all stages or one a stage. Defaults to False.
         pretrained (str, optional): Checkpoint path or URL, the same as
-            ``init_cfg=dict(type='Pretrained', checkpoint=pretrained)``; mmseg
-            segmentors pass their ``pretrained`` here. Defaults to None.
-        init_cfg (dict | list[dict], optional): Initialisation config; one
-            that is given replaces the default. ``dict(type='Pretrained',
-            checkpoint=...)`` loads a checkpoint of any layout of the family,
-            optionally only its keys under ``prefix`` (e.g. ``'backbone.'``).
-            From a classification checkpoint the classifier's final norm
-            (official ``norm.*``, timm's ``head.norm.*``, the last stage's
-            norm of a whole classifier) is skipped, as the official
-            detection and segmentation code does: the last stage's output
-            norm starts at weight 1, bias 0, and the log lists the skipped
-            tensors; ``keep_classifier_norm=True`` loads it there instead.
-            ``[]`` keeps PyTorch's default initialisation everywhere.
-            Defaults to None: the family's ``default_init_cfg``, its
-            official initialisation.
+            ``init_cfg=dict(type='Pretrained', checkpoint=pretrained)``.
+            Defaults to None.
+        init_cfg (dict | list[dict], optional): Replaces the family's
+            official initialisation (``default_init_cfg``); ``[]`` keeps
+            PyTorch's. ``dict(type='Pretrained', checkpoint=...)`` loads
+            any layout of the family, optionally only the keys under
+            ``prefix``; a classifier's final norm is skipped, as the
+            official detection and segmentation code does, unless
+            ``keep_classifier_norm=True``. Defaults to None.
 
     Raises:
-        TypeError: an argument of the wrong type (``bool`` is no int).
-        ValueError: a value that is not allowed, or a layer config that
-            does not build or does not keep the shape of its stage's maps
-            (each is built and run on the meta device, those of stages that
-            are not built too). Either message names the argument, its value
-            and what is allowed.
+        TypeError: An argument of the wrong type (``bool`` is no int).
+        ValueError: A value that is not allowed, or a layer config that
+            does not build or keep the shape of its stage's maps (checked
+            on the meta device, for stages that are not built too). Either
+            names the argument, its value and what is allowed.
     """
 
     checkpoint_family: Family
@@ -209,13 +180,9 @@ class MetaFormer(BaseModule):
         stage_cfgs = [
             dict(cfg, size=size) for cfg, size in zip(stage_cfgs, sizes)
         ]
-        # Stages that will not be built are checked too.
-        for i, cfg in enumerate(stage_cfgs):
-            self._check_stage(i, cfg, pool_size)
-            if downsample_norm_cfg is not None:
-                self._check_norm('downsample_norm_cfg', i,
-                                 downsample_norm_cfg,
-                                 stage_cfgs[max(i - 1, 0)]['dim'])
+        for i, cfg in enumerate(stage_cfgs):  # built or not
+            self._check_layers(i, cfg, pool_size, downsample_norm_cfg,
+                               stage_cfgs[max(i - 1, 0)]['dim'])
         super().__init__(init_cfg=init_cfg)
         self.embed_dims = [cfg['dim'] for cfg in stage_cfgs]
         self.num_stages = num_stages
@@ -280,92 +247,81 @@ class MetaFormer(BaseModule):
         (``pos_embed{stage}``), or None where it has none."""
         return getattr(self, f'pos_embed{stage}', None)
 
-    def _map_shape(self, dim: int, size: Tuple[int, int]) -> Tuple:
-        """The shape of one map of ``dim`` channels and ``size`` positions
-        as the blocks see it."""
-        return (1, *size, dim) if self.nhwc else (1, dim, *size)
-
     def _build_mixer(self, stage: int, cfg: Dict,
                      pool_size: int) -> nn.Module:
-        """The token mixer of a block of ``stage`` (``cfg``), for maps of
-        the blocks' layout."""
+        """The token mixer of a block of ``stage``."""
         size = cfg['size']
         return build_layer('token_mixer', stage, build_token_mixer,
                            cfg['token_mixer'], dim=cfg['dim'],
                            num_tokens=size[0] * size[1], pool_size=pool_size,
                            nhwc=self.nhwc)
 
-    def _check_layer(self, argument: str, stage: int, cfg: Union[str, Dict],
-                     build: Callable[[], nn.Module], dim: int,
-                     size: Optional[Tuple[int, int]] = None,
-                     is_norm: bool = False) -> None:
-        """Refuses, by argument, a layer config of ``stage`` whose layer
-        (``build()``, which refuses a config that does not build) does not
-        keep the shape of the blocks' maps of ``dim`` channels (mmcv's
-        ``LN``, for one, normalises W of (N, C, H, W) maps; ``BN`` the H of
-        (N, H, W, C) ones).
+    def _check_layers(self, stage: int, cfg: Dict, pool_size: int,
+                      downsample_norm_cfg: Optional[Union[str, Dict]],
+                      downsample_dim: int) -> None:
+        """Refuses, by argument, a layer config of ``stage`` that does not
+        build, or whose layer does not keep the shape of the blocks' maps
+        (mmcv's ``LN`` normalises the W of (N, C, H, W) maps, ``BN`` the H
+        of (N, H, W, C) ones).
 
-        The layer is built and run (in eval mode) on the meta device, which
-        takes no memory and draws no random numbers; an op without a meta
-        kernel leaves it unchecked. It runs on a map of ``size``, or, where
-        it must take maps of any size, of one whose sides differ from the
-        channels and from each other.
+        Each layer is built and run in eval mode on the meta device (no
+        memory, no random numbers; an op without a meta kernel goes
+        unchecked): the token mixer on the stage's map at ``img_size``, the
+        others on one whose sides differ from the channels and each other.
         """
-        with torch.device('meta'):
-            layer = build()
-        x = torch.empty(
-            self._map_shape(dim, size or (dim + 1, dim + 2)), device='meta')
-        maps = (f'stage {stage}\'s (N, H, W, C) feature maps' if self.nhwc
-                else f'stage {stage}\'s (N, C, H, W) feature maps')
-        if self.nhwc and is_norm:
-            maps += (f' (a norm over the last dimension, such as '
-                     f'{LN_NO_BIAS}, not one of (N, C, H, W) maps such as '
-                     f'BN, GN or LN2d)')
-        try:
-            out = layer.eval()(x)
-        except NotImplementedError:
-            return
-        except Exception as error:
-            raise ValueError(f'{argument} {cfg!r} does not run on {maps}: '
-                             f'{error}') from error
-        if not isinstance(out, torch.Tensor) or out.shape != x.shape:
-            got = tuple(out.shape) if isinstance(out, torch.Tensor) \
-                else type(out).__name__
-            raise ValueError(
-                f'{argument} {cfg!r} must keep the shape of {maps}, but '
-                f'turns {tuple(x.shape)} into {got}')
-
-    def _check_norm(self, argument: str, stage: int, cfg: Union[str, Dict],
-                    dim: int) -> None:
-        """:meth:`_check_layer` for a norm of ``dim`` channels."""
-        self._check_layer(
-            argument, stage, cfg,
-            lambda: build_layer(argument, stage, build_norm, cfg,
-                                num_channels=dim), dim, is_norm=True)
-
-    def _check_stage(self, stage: int, cfg: Dict, pool_size: int) -> None:
-        """Refuses a layer config of ``stage`` that does not build or does
-        not keep the shape of its maps, by the argument it came from; the
-        token mixer runs on the stage's map at ``img_size`` (a spatial MLP
-        takes no other)."""
         dim = cfg['dim']
-        self._check_layer('token_mixer', stage, cfg['token_mixer'],
-                          lambda: self._build_mixer(stage, cfg, pool_size),
-                          dim, cfg['size'])
-        self._check_norm('norm_cfg', stage, cfg['norm_cfg'], dim)
-        self._check_layer(
-            'act_cfg', stage, cfg['act_cfg'],
-            lambda: build_layer('act_cfg', stage, build_act, cfg['act_cfg']),
-            dim)
+
+        def norm(argument: str, norm_cfg: Union[str, Dict],
+                 channels: int) -> Tuple:
+            return (argument, norm_cfg, channels, None,
+                    lambda: build_layer(argument, stage, build_norm, norm_cfg,
+                                        num_channels=channels))
+
+        checks = [('token_mixer', cfg['token_mixer'], dim, cfg['size'],
+                   lambda: self._build_mixer(stage, cfg, pool_size)),
+                  norm('norm_cfg', cfg['norm_cfg'], dim),
+                  ('act_cfg', cfg['act_cfg'], dim, None,
+                   lambda: build_layer('act_cfg', stage, build_act,
+                                       cfg['act_cfg']))]
         if cfg['out_norm_cfg'] not in (None, cfg['norm_cfg']):
-            self._check_norm('out_norm_cfg', stage, cfg['out_norm_cfg'], dim)
+            checks.append(norm('out_norm_cfg', cfg['out_norm_cfg'], dim))
+        if downsample_norm_cfg is not None:
+            checks.append(
+                norm('downsample_norm_cfg', downsample_norm_cfg,
+                     downsample_dim))
+        for argument, layer_cfg, channels, size, build in checks:
+            with torch.device('meta'):
+                layer = build()
+            size = size or (channels + 1, channels + 2)
+            x = torch.empty((1, *size, channels) if self.nhwc else
+                            (1, channels, *size), device='meta')
+            maps = (f'stage {stage}\'s '
+                    f'{"(N, H, W, C)" if self.nhwc else "(N, C, H, W)"} '
+                    'feature maps')
+            if self.nhwc and argument.endswith('norm_cfg'):
+                maps += (f' (a norm over the last dimension, such as '
+                         f'{LN_NO_BIAS}, not one of (N, C, H, W) maps such '
+                         'as BN, GN or LN2d)')
+            try:
+                out = layer.eval()(x)
+            except NotImplementedError:
+                continue
+            except Exception as error:
+                raise ValueError(f'{argument} {layer_cfg!r} does not run on '
+                                 f'{maps}: {error}') from error
+            if not isinstance(out, torch.Tensor) or out.shape != x.shape:
+                got = tuple(out.shape) if isinstance(out, torch.Tensor) \
+                    else type(out).__name__
+                raise ValueError(
+                    f'{argument} {layer_cfg!r} must keep the shape of '
+                    f'{maps}, but turns {tuple(x.shape)} into {got}')
 
     def _build_downsampling(self, stage: int, in_channels: int,
                             stage_cfgs: List[Dict],
                             norm_cfg: Optional[Union[str, Dict]]
                             ) -> Downsampling:
-        """The stem (stage 0: a norm after it) or the downsampling into
-        ``stage`` (a norm before it)."""
+        """The stem (a norm after it) or the downsampling into ``stage`` (a
+        norm before it)."""
         dim = stage_cfgs[stage]['dim']
         in_dim = stage_cfgs[stage - 1]['dim'] if stage else in_channels
         norm = None if norm_cfg is None else build_layer(
@@ -379,8 +335,7 @@ class MetaFormer(BaseModule):
 
     def _build_block(self, stage: int, cfg: Dict, pool_size: int,
                      drop: float, drop_path: float) -> MetaFormerBlock:
-        """A block of ``stage``; a config that does not build is refused by
-        the argument it came from."""
+        """A block of ``stage``."""
         dim = cfg['dim']
 
         def norm() -> nn.Module:
@@ -400,22 +355,18 @@ class MetaFormer(BaseModule):
             res_scale_init_value=cfg['res_scale'],
             nhwc=self.nhwc)
 
-    def _frozen_modules(self) -> List[nn.Module]:
-        """The stem, then each frozen stage's downsampling, blocks and
-        output norm."""
-        if self.frozen_stages < 0:
-            return []
-        modules = [*self.downsample_layers[:max(self.frozen_stages, 1)],
-                   *self.stages[:self.frozen_stages]]
-        return modules + [self.output_norm(i) for i in self.out_indices
-                          if i < self.frozen_stages]
-
     def _freeze_stages(self) -> None:
-        for module in self._frozen_modules():
-            module.eval()
-            for param in module.parameters():
-                param.requires_grad = False
-        for i in range(self.frozen_stages):
+        """Freezes the stem, then each frozen stage's downsampling, blocks,
+        output norm and position embedding."""
+        frozen = self.frozen_stages
+        if frozen < 0:
+            return
+        for module in [*self.downsample_layers[:max(frozen, 1)],
+                       *self.stages[:frozen],
+                       *(self.output_norm(i) for i in self.out_indices
+                         if i < frozen)]:
+            module.eval().requires_grad_(False)
+        for i in range(frozen):
             embed = self.position_embedding(i)
             if embed is not None:
                 embed.requires_grad = False
@@ -451,13 +402,8 @@ class MetaFormer(BaseModule):
 
     @torch.no_grad()
     def fuse(self) -> 'MetaFormer':
-        """Fuses every block for inference where that is exact
-        (:func:`~mmpoolformer.models.layers.fuse.fuse_block`: a PoolFormer
-        pooling block becomes a
-        :class:`~mmpoolformer.models.layers.FusedPoolFormerBlock`; in the
-        others layer scales, StarReLU's scale and bias and PerSampleNorm's
-        weights fold into the layers next to them). Outputs stay equal (to
-        float rounding).
+        """Folds every block's affine parts for inference, outputs equal to
+        float rounding (:func:`~mmpoolformer.models.layers.fuse.fuse_block`).
 
         Returns:
             MetaFormer: ``self``, in eval mode and inference-only.
@@ -502,42 +448,31 @@ class PoolFormer(MetaFormer):
     Implements `MetaFormer is Actually What You Need for Vision
     <https://arxiv.org/abs/2111.11418>`_: blocks of (N, C, H, W) maps with
     layer scales and 1x1-convolution MLPs with biases, no norms around the
-    stem and downsampling, each stage's output through a norm like its
-    blocks'. Every stage can use another token mixer, norm or activation,
-    which covers the paper's ablations and hybrid models, e.g.
-    ``token_mixer=('pooling', 'pooling', 'attention', 'attention')``. The
-    official, mmpretrain, mmseg and timm layouts load (see
-    :class:`MetaFormer` for the names).
+    stem and downsampling, each output through a norm like the blocks'.
+    Each stage may take another token mixer, norm or activation: the
+    paper's ablations and hybrids, e.g.
+    ``token_mixer=('pooling', 'pooling', 'attention', 'attention')``.
 
     Args:
-        arch (str | dict): One of ``PoolFormer.arch_settings`` or a dict with
+        arch (str | dict): One of ``arch_settings`` or a dict with
             ``layers`` and ``embed_dims`` (positive ints, one a stage) and
-            optionally ``mlp_ratios`` (positive numbers, one a stage, that
-            leave every MLP a hidden channel; 4 each by default) and
-            ``layer_scale_init_value`` (1e-5 by default). Defaults to 's12'.
-        token_mixer (str | dict | Sequence): The token mixer config, e.g.
-            ``dict(type='Pooling')``, ``dict(type='Attention', head_dim=32)``,
-            ``dict(type='SpatialMLP')``, ``dict(type='SepConv')``,
-            ``dict(type='Identity')`` or their short names 'pooling',
-            'attention', 'spatial_mlp', 'sepconv', 'identity'; for all stages
-            or one a stage. Defaults to 'pooling'.
-        norm_cfg (str | dict | Sequence): The norm config of the blocks and
-            outputs, built through the registries, e.g.
-            ``dict(type='GN', num_groups=1)``, ``dict(type='LN2d')``,
-            ``dict(type='BN')``, ``dict(type='SyncBN')``, or the short names
-            'gn', 'ln', 'bn'; for all stages or one a stage. Defaults to
-            ``dict(type='GN', num_groups=1)``.
-        act_cfg (str | dict | Sequence): The MLP activation config, e.g.
-            ``dict(type='GELU')``, or the short names 'gelu', 'relu', 'silu';
-            for all stages or one a stage. Defaults to ``dict(type='GELU')``.
-        layer_scale_init_value (float, optional): Initial layer scale, a
-            finite number. Defaults to None, the arch's value.
-        **kwargs: The arguments of every family (:class:`MetaFormer`):
-            ``in_channels``, ``pool_size``, ``drop_rate``,
-            ``drop_path_rate``, ``out_indices``, ``frozen_stages``,
-            ``norm_eval``, ``with_cp``, ``channels_last``, ``img_size``,
-            ``pos_embed``, ``pretrained`` and ``init_cfg`` (by default
-            :data:`OFFICIAL_INIT_CFG`).
+            optionally ``mlp_ratios`` (4 each by default) and
+            ``layer_scale_init_value`` (1e-5). Defaults to 's12'.
+        token_mixer (str | dict | Sequence): For all stages or one a stage,
+            e.g. ``dict(type='Attention', head_dim=32)`` or a short name:
+            'pooling', 'attention', 'spatial_mlp', 'sepconv', 'identity'.
+            Defaults to 'pooling'.
+        norm_cfg (str | dict | Sequence): The norm of the blocks and
+            outputs, for all stages or one a stage, through the registries
+            (e.g. ``dict(type='SyncBN')``) or a short name: 'gn', 'ln', 'bn'.
+            Defaults to ``dict(type='GN', num_groups=1)``.
+        act_cfg (str | dict | Sequence): The MLP activation, for all stages
+            or one a stage, or a short name: 'gelu', 'relu', 'silu'.
+            Defaults to ``dict(type='GELU')``.
+        layer_scale_init_value (float, optional): Initial layer scale.
+            Defaults to None: the arch's.
+        **kwargs: The arguments of :class:`MetaFormer`; ``init_cfg`` by
+            default :data:`OFFICIAL_INIT_CFG`.
     """
 
     checkpoint_family = POOLFORMER
@@ -590,38 +525,33 @@ class MetaFormerBaseline(MetaFormer):
     Implements `MetaFormer Baselines for Vision
     <https://arxiv.org/abs/2210.13452>`_: a norm after the stem and before
     each downsampling, blocks of channels-last (N, H, W, C) maps as the
-    official code has them, so that its linear layers load as they are,
-    with StarReLU MLPs without biases, norms without biases and residual
-    scales in the last two stages. The three families differ in their
-    token mixers and norms (see the subclasses). Official and timm
-    checkpoints load (see :class:`MetaFormer` for the names).
+    official code has them, StarReLU MLPs and norms without biases,
+    residual scales in the last two stages. The families differ in their
+    token mixers and norms.
 
     Args:
         arch (str | dict): One of the family's ``arch_settings`` or a dict
             with ``layers`` and ``embed_dims`` (positive ints, one a stage).
-            Defaults to None: the family's smallest arch.
-        token_mixer (str | dict | Sequence, optional): The token mixer
-            config, for all stages or one a stage, as :class:`PoolFormer`
-            takes it. Defaults to None: the family's.
-        norm_cfg (str | dict | Sequence, optional): The blocks' norm config,
-            for all stages or one a stage, a norm over the last dimension
-            such as ``dict(type='LN', eps=1e-6, bias=False)`` or
+            Defaults to None: the family's smallest.
+        token_mixer (str | dict | Sequence, optional): As
+            :class:`PoolFormer` takes it. Defaults to None: the family's.
+        norm_cfg (str | dict | Sequence, optional): The blocks' norm over
+            the last dimension, for all stages or one a stage, e.g.
             ``dict(type='PerSampleNorm')``. Defaults to None: the family's.
         downsample_norm_cfg (str | dict, optional): The norm after the stem
-            and before each downsampling, or None for none. Defaults to
+            and before each downsampling; None for none. Defaults to
             ``dict(type='LN', eps=1e-6, bias=False)``.
-        out_norm_cfg (str | dict, optional): The norm of each output, or
-            None for none (a classifier normalises after pooling). Defaults
-            to ``dict(type='LN', eps=1e-6)``, the classifier's final norm.
+        out_norm_cfg (str | dict, optional): The norm of each output; None
+            for none. Defaults to ``dict(type='LN', eps=1e-6)``.
         act_cfg (str | dict | Sequence): The MLP activation, for all stages
             or one a stage. Defaults to ``dict(type='StarReLU')``.
         layer_scale_init_value (float | Sequence, optional): Initial layer
-            scale, for all stages or one a stage; None for none.
-            Defaults to None.
+            scale, for all stages or one a stage; None for none. Defaults to
+            None.
         res_scale_init_value (float | Sequence, optional): Initial residual
             scale, the same way. Defaults to ``(None, None, 1., 1.)``.
-        **kwargs: The arguments of every family (:class:`MetaFormer`), with
-            ``init_cfg`` by default :data:`BASELINE_INIT_CFG`.
+        **kwargs: The arguments of :class:`MetaFormer`; ``init_cfg`` by
+            default :data:`BASELINE_INIT_CFG`.
     """
 
     checkpoint_family = BASELINES

@@ -1,10 +1,7 @@
-"""The classifier head of the MetaFormer Baselines (PoolFormerV2, ConvFormer,
-CAFormer) for mmpretrain's ``ImageClassifier``.
-
-It needs mmpretrain, so ``import mmpoolformer`` leaves it out: a config
-imports it with ``custom_imports=dict(imports=['mmpoolformer',
-'mmpoolformer.models.heads'])``.
-"""
+"""The MetaFormer Baselines' classifier head for mmpretrain's
+``ImageClassifier``; it needs mmpretrain, so ``import mmpoolformer`` leaves
+it out and configs import it: ``custom_imports=dict(imports=[
+'mmpoolformer', 'mmpoolformer.models.heads'])``."""
 from typing import Dict, Optional, Tuple, Union
 
 import torch
@@ -73,9 +70,6 @@ class MetaFormerClsHead(ClsHead):
         **kwargs: ``loss``, ``topk``, ``cal_acc`` of mmpretrain's
             ``ClsHead``.
 
-    Raises:
-        TypeError: an argument of the wrong type.
-        ValueError: a value that is not allowed.
     """
 
     def __init__(self,

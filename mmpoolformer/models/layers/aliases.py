@@ -4,18 +4,8 @@ from typing import Union
 
 
 def resolve_alias(cfg: Union[str, dict], aliases: dict, what: str) -> dict:
-    """The config dict for ``cfg``: a copy of a dict, or of the dict a short
-    name stands for.
-
-    Args:
-        cfg (str | dict): A config dict with a ``type``, or a short name.
-        aliases (dict): Short names to config dicts.
-        what (str): What is being configured, for the error message.
-
-    Raises:
-        ValueError: an unknown short name.
-        TypeError: neither a str nor a dict with a ``type``.
-    """
+    """A copy of ``cfg`` (a dict with a ``type``) or of the dict its short
+    name stands for in ``aliases``; ``what`` names it in messages."""
     if isinstance(cfg, str):
         if cfg not in aliases:
             raise ValueError(f'unknown {what} {cfg!r}: give a config dict '

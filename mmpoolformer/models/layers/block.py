@@ -1,12 +1,7 @@
-"""The parts every MetaFormer here is made of: the block, its MLP and
-scales, the stage, and the convolution that embeds or downsamples.
-
-A model runs its blocks on one of two layouts: PoolFormer's (N, C, H, W)
-maps with 1x1-convolution MLPs, or the MetaFormer Baselines' channels-last
-(N, H, W, C) maps with linear MLPs, as their official code does, so that
-each family's weights keep their shapes. Parameter names are the same in
-both (those of the official MetaFormer Baselines and timm).
-"""
+"""The parts of every MetaFormer here: the block, its MLP and scales, the
+stage, and the convolution that embeds or downsamples; each on PoolFormer's
+(N, C, H, W) maps or the Baselines' (N, H, W, C) ones (``nhwc``), so that
+each family's official weights keep their shapes."""
 from typing import List, Optional
 
 import torch
@@ -16,17 +11,9 @@ from torch.utils.checkpoint import checkpoint
 
 
 class PointwiseConv2d(nn.Conv2d):
-    """A 1x1 convolution of the channel MLP.
-
-    A plain ``nn.Conv2d`` under a class of its own, so that init configs
-    select the MLP's convolutions (``layer='PointwiseConv2d'``) apart from
-    the stem and downsampling (``layer='Conv2d'`` selects both).
-
-    Args:
-        in_channels (int): Input channels.
-        out_channels (int): Output channels.
-        bias (bool): Learn a bias. Defaults to True.
-    """
+    """The channel MLP's 1x1 ``nn.Conv2d``, a class of its own so that init
+    configs select it (``layer='PointwiseConv2d'``) apart from the stem and
+    downsampling (``layer='Conv2d'`` selects both)."""
 
     def __init__(self, in_channels: int, out_channels: int,
                  bias: bool = True) -> None:
@@ -34,14 +21,14 @@ class PointwiseConv2d(nn.Conv2d):
 
 
 class Scale(nn.Module):
-    """A learnable per-channel scale (parameter ``scale``): the layer scale
-    and the residual scale.
+    """A learnable per-channel scale (``scale``): the layer scale and the
+    residual scale.
 
     Args:
         dim (int): Channels.
         init_value (float): Initial value of every entry. Defaults to 1.
-        nhwc (bool): Channels are the last dimension; else the second of
-            (N, C, H, W) maps. Defaults to True.
+        nhwc (bool): The maps are (N, H, W, C), else (N, C, H, W).
+            Defaults to True.
     """
 
     def __init__(self, dim: int, init_value: float = 1.,
@@ -72,8 +59,8 @@ class Mlp(nn.Module):
         act (nn.Module): Activation.
         drop (float): Dropout. Defaults to 0.
         bias (bool): Biases in both layers. Defaults to False.
-        nhwc (bool): Linear layers over (N, H, W, C) maps; else
-            :class:`PointwiseConv2d` of (N, C, H, W) maps. Defaults to True.
+        nhwc (bool): Linear layers of (N, H, W, C) maps, else
+            :class:`PointwiseConv2d` of (N, C, H, W) ones. Defaults to True.
     """
 
     def __init__(self,
@@ -112,7 +99,7 @@ class MetaFormerBlock(nn.Module):
             Defaults to None: no layer scale.
         res_scale_init_value (float, optional): Initial residual scale.
             Defaults to None: no residual scale.
-        nhwc (bool): The block's maps are (N, H, W, C); else (N, C, H, W).
+        nhwc (bool): The maps are (N, H, W, C), else (N, C, H, W).
             Defaults to True.
     """
 
@@ -175,12 +162,8 @@ class Downsampling(nn.Module):
         super().__init__()
         self.nhwc_in, self.nhwc_out = nhwc_in, nhwc_out
         self.pre_norm = pre_norm or nn.Identity()
-        self.conv = nn.Conv2d(
-            in_channels,
-            out_channels,
-            kernel_size=kernel_size,
-            stride=stride,
-            padding=padding)
+        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride,
+                              padding)
         self.post_norm = post_norm or nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -190,14 +173,13 @@ class Downsampling(nn.Module):
 
 
 class MetaFormerStage(nn.Sequential):
-    """The blocks of one stage, run one after the other, each optionally
-    under gradient checkpointing (parameters ``{j}.*``, as the official
-    code names them).
+    """The blocks of one stage (``{j}.*``, as the official code names
+    them), in order.
 
     Args:
         blocks (list[nn.Module]): The blocks.
-        with_cp (bool): Checkpoint each block while gradients are needed,
-            trading compute for memory. Defaults to False.
+        with_cp (bool): Checkpoint each block while gradients are needed.
+            Defaults to False.
     """
 
     def __init__(self, blocks: List[nn.Module], with_cp: bool = False) -> None:

@@ -1,29 +1,21 @@
 """Fusing a MetaFormer block for inference: what folds exactly goes into
 the layer next to it, where that saves work on CPU.
 
-- A pooling block of (N, C, H, W) maps with one-group GroupNorms (every
-  PoolFormer block) becomes a :class:`FusedPoolFormerBlock`: its norms'
-  affines and layer scales fold into its pooling scale and convolutions.
-- In any other block each layer scale folds into the layer before it that
-  is linear per channel, ``s * (W x + b) = (s W) x + s b``: ``s2`` into the
-  MLP's ``fc2``, ``s1`` into the token mixer's last layer (an attention's
-  ``proj``, a separable convolution's ``pwconv2``).
-- The MLP's StarReLU scale and bias fold into ``fc2``:
-  ``W (s * relu(h)^2 + b) = (s * W) relu(h)^2 + b * W.sum(1)``. What is
-  left, ``relu(h)^2``, and the separable convolution's StarReLU ``act1``
-  (whose bias would meet the depthwise convolution's zero padding, so it
-  stays) then run in place without autograd: the hidden tensors are the
-  block's widest, and a fresh one costs page faults on CPU (relu and square
-  of a 56x56x256 map took 574 us into a new tensor, 166 us in place).
-- PerSampleNorm's (PoolFormerV2's) per-channel weight and bias fold into a
-  linear layer after it: ``W (g * y + b) = (W * g) y + W b``, ``norm2`` into
-  the MLP's ``fc1`` and ``norm1`` into a separable convolution's
-  ``pwconv1`` or an attention's ``qkv`` (not into the pooling mixer, which
-  has none); the norm keeps only its normalisation.
+- A PoolFormer pooling block becomes a :class:`FusedPoolFormerBlock`.
+- Layer scales fold into the layer before them, ``s (W x + b) = (s W) x +
+  s b``: ``s2`` into the MLP's ``fc2``, ``s1`` into the mixer's ``proj`` or
+  ``pwconv2``.
+- The MLP's StarReLU scale and bias fold into ``fc2``, ``W (s r + b) =
+  (s W) r + b W.sum(1)``. The rest, ``r = relu(h)^2``, and the separable
+  convolution's StarReLU (not folded: its bias would meet the depthwise
+  zero padding) run in place without autograd: a fresh hidden tensor costs
+  page faults on CPU (574 against 166 us on a 56x56x256 map).
+- PerSampleNorm's weight and bias fold into the linear layer after it,
+  ``W (g y + b) = (W g) y + W b``: ``norm2`` into ``fc1``, ``norm1`` into
+  ``pwconv1`` or ``qkv``.
 
-LayerNorm's weights are not folded: PyTorch's CPU kernel normalises about
-twice as slowly without them (474 against 252 us on a 56x56x64 map), which
-costs more than the multiplication saves.
+LayerNorm's weights stay: PyTorch's CPU kernel is about twice as slow
+without them (474 against 252 us on a 56x56x64 map).
 """
 import copy
 from typing import Optional
@@ -45,14 +37,14 @@ MIXER_OUTPUT_LAYER = {SepConv: 'pwconv2', Attention: 'proj'}
 
 def _in_place_allowed() -> bool:
     """Whether an activation may write over its input: not under autograd,
-    the ONNX exporter or the compiler, which get plain ops."""
+    the ONNX exporter or the compiler."""
     return not (torch.is_grad_enabled() or torch.onnx.is_in_onnx_export()
                 or torch.compiler.is_compiling())
 
 
 class InPlaceSquaredReLU(SquaredReLU):
-    """:class:`SquaredReLU` that, without autograd, writes over its input:
-    for the MLP's hidden tensor, which nothing else holds."""
+    """:class:`SquaredReLU` writing over its input (the MLP's hidden
+    tensor) where :func:`_in_place_allowed`."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not _in_place_allowed():
@@ -61,8 +53,8 @@ class InPlaceSquaredReLU(SquaredReLU):
 
 
 class InPlaceStarReLU(StarReLU):
-    """:class:`StarReLU` that, without autograd, writes over its input: for
-    the separable convolution's hidden tensor, which nothing else holds."""
+    """:class:`StarReLU` writing over its input (the separable
+    convolution's hidden tensor) where :func:`_in_place_allowed`."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not _in_place_allowed():

@@ -9,16 +9,13 @@ from .norms import normalize_per_sample
 class FusedPoolFormerBlock(nn.Module):
     """A pooling block whose norm affines and layer scales are folded.
 
-    With ``count_include_pad=False`` pooling keeps per-channel constants, so
-    ``pool(g * y + b) - (g * y + b)`` equals ``g * (pool(y) - y)``: the token
-    mixer branch needs the normalised ``y`` without affine and one
-    per-channel scale (layer scale times norm weight); the norm's shift
-    vanishes. The MLP branch folds the second norm's affine into ``fc1`` and
-    the layer scale into ``fc2``. Two element-wise passes fewer a block.
+    Pooling that does not count its padding keeps per-channel constants,
+    so ``pool(g y + b) - (g y + b) = g (pool(y) - y)``: the mixer branch
+    needs the normalised ``y`` and one per-channel scale. The MLP folds
+    ``norm2``'s affine into ``fc1`` and the layer scale into ``fc2``.
     Without autograd it runs in place and, on CPU, fuses the MLP's
-    element-wise tails into its convolutions (:mod:`.onednn_mlp`).
-
-    Built by :func:`~mmpoolformer.models.layers.fuse.fuse_block`.
+    element-wise tails into its convolutions (:mod:`.onednn_mlp`). Built by
+    :func:`~mmpoolformer.models.layers.fuse.fuse_block`.
 
     Args:
         pool (nn.AvgPool2d): The pooling of the original mixer.
@@ -51,9 +48,8 @@ class FusedPoolFormerBlock(nn.Module):
 
     def _forward_in_place(self, x: torch.Tensor) -> torch.Tensor:
         """The same, writing over the tensors it allocated itself (fresh
-        large tensors cost page faults on CPU) and, where
-        :func:`onednn_mlp.can_run` allows, fusing the MLP's GELU and
-        residual sum into its convolutions."""
+        ones cost page faults on CPU), with :mod:`.onednn_mlp` where it
+        can run."""
         y = normalize_per_sample(x, self.eps1)
         mixed = self.pool(y).sub_(y)
         x = torch.addcmul(x, mixed, self.mixer_scale, out=mixed)

@@ -1,6 +1,5 @@
-"""Normalisation and activation layers a MetaFormer stage can be built with:
-norms of (N, C, H, W) maps and, for the MetaFormer Baselines, of
-channels-last (N, H, W, C) maps (:class:`PerSampleNorm`)."""
+"""The norms and activations of MetaFormer stages: norms of (N, C, H, W)
+maps and PoolFormerV2's of (N, H, W, C) maps (:class:`PerSampleNorm`)."""
 from typing import Union
 
 import torch
@@ -15,8 +14,8 @@ from .aliases import resolve_alias
 
 def _explicit_normalize(x: torch.Tensor, eps: float) -> torch.Tensor:
     """Per-sample normalisation in elementary ops, for ONNX export: runtimes
-    that mishandle the InstanceNormalization that GroupNorm exports to (a
-    known TensorRT issue with one group) still compute it right."""
+    that mishandle GroupNorm's InstanceNormalization (TensorRT with one
+    group) compute these right."""
     mean = x.mean(dim=(1, 2, 3), keepdim=True)
     centered = x - mean
     var = (centered * centered).mean(dim=(1, 2, 3), keepdim=True)
@@ -24,12 +23,9 @@ def _explicit_normalize(x: torch.Tensor, eps: float) -> torch.Tensor:
 
 
 def normalize_per_sample(x: torch.Tensor, eps: float) -> torch.Tensor:
-    """GroupNorm with one group and no affine, fast in both memory formats.
-
-    One group normalises all of a sample's values, which is a LayerNorm over
-    the flattened sample; flattening in memory order keeps it a view, where
-    ``F.group_norm`` is about twice as slow on channels-last tensors on CPU.
-    """
+    """GroupNorm with one group and no affine: a LayerNorm over the sample
+    flattened in memory order, a view in either memory format (CPU's
+    ``F.group_norm`` is about twice as slow on channels-last tensors)."""
     if torch.onnx.is_in_onnx_export():
         return _explicit_normalize(x, eps)
     n, c, h, w = x.shape
@@ -44,15 +40,13 @@ def normalize_per_sample(x: torch.Tensor, eps: float) -> torch.Tensor:
 
 @MODELS.register_module('GN')
 class GroupNorm(nn.GroupNorm):
-    """``nn.GroupNorm``, registered as ``GN`` in our scope; with one group
-    (the official PoolFormer norm, over (C, H, W) per sample) channels-last
-    inputs take :func:`normalize_per_sample`, which keeps them a view.
-
-    The channels come first, as every other norm takes them (mmcv's
-    ``build_norm_layer`` passes them so to any class but ``nn.GroupNorm``).
+    """``nn.GroupNorm`` as ``GN`` in our scope, the channels first as mmcv's
+    ``build_norm_layer`` passes them to any class but ``nn.GroupNorm``; with
+    one group (PoolFormer's norm) channels-last maps take
+    :func:`normalize_per_sample`.
 
     Args:
-        num_channels (int): Number of channels.
+        num_channels (int): Channels.
         num_groups (int): Groups to normalise over. Defaults to 1.
         eps (float): Added to the variance. Defaults to 1e-5.
         affine (bool): Learn a per-channel weight and bias. Defaults to True.
@@ -86,7 +80,7 @@ class LayerNorm2d(nn.LayerNorm):
     (the official MetaFormer's ``LayerNormChannel``, mmpretrain's ``LN2d``).
 
     Args:
-        num_channels (int): Number of channels.
+        num_channels (int): Channels.
         eps (float): Added to the variance. Defaults to 1e-5.
     """
 
@@ -145,16 +139,10 @@ ACT_ALIASES = {
 
 
 def build_norm(cfg: Union[str, dict], num_channels: int) -> nn.Module:
-    """Builds a norm layer from ``norm_cfg`` through the registries, as
-    mmcv's ``build_norm_layer`` does, in our scope: ``GN`` and ``LN2d`` are
-    ours, any other registered norm (``BN``, ``SyncBN``,
-    ``mmpretrain.LN2d``, ...) is found upstream.
-
-    Args:
-        cfg (str | dict): E.g. ``dict(type='GN', num_groups=1)`` or a short
-            name of :data:`NORM_ALIASES`.
-        num_channels (int): Channels to normalise.
-    """
+    """The norm of ``num_channels`` for ``cfg`` (a dict or a short name of
+    :data:`NORM_ALIASES`), built by mmcv's ``build_norm_layer`` in our
+    scope: ``GN`` and ``LN2d`` are ours, any other registered norm (``BN``,
+    ``SyncBN``, ``mmpretrain.LN2d``) is found upstream."""
     cfg = resolve_alias(cfg, NORM_ALIASES, 'norm')
     with DefaultScope.overwrite_default_scope('mmpoolformer'):
         try:
@@ -164,13 +152,8 @@ def build_norm(cfg: Union[str, dict], num_channels: int) -> nn.Module:
 
 
 def build_act(cfg: Union[str, dict]) -> nn.Module:
-    """Builds an activation from ``act_cfg`` through the registries, in our
-    scope.
-
-    Args:
-        cfg (str | dict): E.g. ``dict(type='GELU')`` or a short name of
-            :data:`ACT_ALIASES`.
-    """
+    """The activation for ``cfg`` (a dict or a short name of
+    :data:`ACT_ALIASES`), built through the registries in our scope."""
     cfg = resolve_alias(cfg, ACT_ALIASES, 'activation')
     with DefaultScope.overwrite_default_scope('mmpoolformer'):
         try:

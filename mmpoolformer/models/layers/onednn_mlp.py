@@ -1,11 +1,7 @@
-"""The pooling block's MLP as two oneDNN convolutions with their element-wise
-tails fused in: GELU after ``fc1``, the residual sum after ``fc2``.
-
-These are the CPU kernels that ``torch.compile`` (inductor) emits for a
-convolution followed by a point-wise op, called here in eager mode. Fusing
-saves a pass over the MLP's hidden tensor (four times the block's width) and
-one over the output, which is where an inference step spends its time
-besides the convolutions themselves.
+"""The pooling block's MLP as two oneDNN convolutions with GELU and the
+residual sum fused in: the CPU kernels that ``torch.compile`` (inductor)
+emits for a convolution and a point-wise op, called in eager mode. Fusing
+saves a pass over the MLP's hidden tensor and one over the output.
 """
 import torch
 import torch.nn as nn
@@ -14,8 +10,7 @@ _ONE = ([0, 0], [1, 1], [1, 1], 1)  # padding, stride, dilation, groups
 
 
 def _pointwise_ops():
-    """mkldnn's fused convolution ops, or None where this build lacks
-    them."""
+    """mkldnn's fused convolution ops, or None where torch lacks them."""
     if not torch.backends.mkldnn.is_available():
         return None
     try:

@@ -7,16 +7,17 @@ from mmpoolformer.registry import MODELS
 
 @MODELS.register_module()
 class StarReLU(nn.Module):
-    """``scale * relu(x) ** 2 + bias`` with a learnable scalar scale and bias
-    (parameters ``scale`` and ``bias``, one element each, as in the official
-    MetaFormer Baselines and timm).
+    """``scale * relu(x) ** 2 + bias``, with learnable one-element ``scale``
+    and ``bias`` (the official MetaFormer Baselines' and timm's).
 
     Args:
         scale_value (float): Initial scale. Defaults to 1.
         bias_value (float): Initial bias. Defaults to 0.
     """
 
-    def __init__(self, scale_value: float = 1., bias_value: float = 0.) -> None:
+    def __init__(self,
+                 scale_value: float = 1.,
+                 bias_value: float = 0.) -> None:
         super().__init__()
         self.scale = nn.Parameter(torch.full((1, ), float(scale_value)))
         self.bias = nn.Parameter(torch.full((1, ), float(bias_value)))

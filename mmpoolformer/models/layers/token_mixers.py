@@ -1,11 +1,8 @@
-"""Token mixers: the part of a MetaFormer block that mixes spatial positions.
+"""Token mixers: the part of a MetaFormer block that mixes positions.
 
-Each mixer maps a map to one of the same shape, in either layout a backbone
-runs its blocks on (``nhwc``, which the backbone passes): PoolFormer's
-(N, C, H, W) maps or the MetaFormer Baselines' channels-last (N, H, W, C)
-maps, the official code's layout, in which every linear layer acts on the
-last dimension and convolutions see a channels-last (N, C, H, W) view. The
-parameters are the same in both.
+Each keeps the shape of its input, in the layout the backbone runs its
+blocks on and passes as ``nhwc``: PoolFormer's (N, C, H, W) maps or the
+Baselines' (N, H, W, C) ones, with the same parameters in both.
 """
 import inspect
 from typing import Dict, Optional, Union
@@ -21,29 +18,24 @@ from .norms import build_act
 
 
 def _as_nhwc(x: torch.Tensor, nhwc: bool) -> torch.Tensor:
-    """A map of the caller's layout (``nhwc`` or not) as an (N, H, W, C)
-    view."""
+    """A map of the caller's layout as an (N, H, W, C) view."""
     return x if nhwc else x.permute(0, 2, 3, 1)
 
 
 def _from_nhwc(x: torch.Tensor, nhwc: bool) -> torch.Tensor:
-    """An (N, H, W, C) map back in the caller's layout, as a view."""
+    """An (N, H, W, C) map as a view in the caller's layout."""
     return x if nhwc else x.permute(0, 3, 1, 2)
 
 
 @MODELS.register_module()
 class Pooling(nn.Module):
     """PoolFormer's mixer: average pooling (padding not counted) minus the
-    input.
-
-    Subtracting the input makes the block's residual branch carry only the
-    change that pooling brings.
+    input, so that the residual branch carries only what pooling changes.
 
     Args:
-        pool_size (int): Pooling window, odd so that it is centred on each
-            position. Defaults to 3.
-        nhwc (bool): The maps are channels-last (N, H, W, C), else
-            (N, C, H, W). Defaults to False.
+        pool_size (int): Pooling window, odd. Defaults to 3.
+        nhwc (bool): The maps are (N, H, W, C), else (N, C, H, W).
+            Defaults to False.
     """
 
     def __init__(self, pool_size: int = 3, nhwc: bool = False) -> None:
@@ -51,10 +43,7 @@ class Pooling(nn.Module):
         pool_size = check_odd_size('pool_size', pool_size)
         self.nhwc = nhwc
         self.pool = nn.AvgPool2d(
-            pool_size,
-            stride=1,
-            padding=pool_size // 2,
-            count_include_pad=False)
+            pool_size, 1, pool_size // 2, count_include_pad=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.nhwc:
@@ -64,21 +53,20 @@ class Pooling(nn.Module):
 
 @MODELS.register_module()
 class Attention(nn.Module):
-    """Multi-head self-attention over all positions of a map of any size;
-    ``qkv`` without bias (the official PoolFormer hybrids' and CAFormer's
-    mixer).
+    """Multi-head self-attention over all positions of a map of any size,
+    ``qkv`` without bias: the PoolFormer hybrids' and CAFormer's mixer.
 
     Args:
         dim (int): Channels.
         head_dim (int): Channels per head; it must divide ``dim`` unless
             ``num_heads`` is given. Defaults to 32.
-        num_heads (int, optional): Heads, of ``head_dim`` channels each
-            whatever ``dim`` is. Defaults to None: ``dim // head_dim``.
+        num_heads (int, optional): Heads. Defaults to None:
+            ``dim // head_dim``.
         proj_bias (bool, optional): A bias in ``proj``. Defaults to None:
-            one on (N, C, H, W) maps, as the PoolFormer hybrids have, none on
-            channels-last maps, as CAFormer has.
-        nhwc (bool): The maps are channels-last (N, H, W, C), else
-            (N, C, H, W). Defaults to False.
+            one on (N, C, H, W) maps (the hybrids), none on (N, H, W, C)
+            maps (CAFormer).
+        nhwc (bool): The maps are (N, H, W, C), else (N, C, H, W).
+            Defaults to False.
     """
 
     def __init__(self,
@@ -115,15 +103,13 @@ class Attention(nn.Module):
 @MODELS.register_module()
 class SpatialMLP(nn.Module):
     """A linear layer across positions, shared by all channels, without bias
-    (the official MetaFormer's ``SpatialFc``; parameter ``fc.weight``).
-
-    Its weight has one row and column per position, so the feature map must
-    have exactly ``num_tokens`` positions.
+    (the official MetaFormer's ``SpatialFc``): it takes only maps of
+    ``num_tokens`` positions.
 
     Args:
         num_tokens (int): H * W of the feature map it is built for.
-        nhwc (bool): The maps are channels-last (N, H, W, C), else
-            (N, C, H, W). Defaults to False.
+        nhwc (bool): The maps are (N, H, W, C), else (N, C, H, W).
+            Defaults to False.
     """
 
     def __init__(self, num_tokens: int, nhwc: bool = False) -> None:
@@ -147,20 +133,18 @@ class SpatialMLP(nn.Module):
 
 @MODELS.register_module()
 class SepConv(nn.Module):
-    """ConvFormer's mixer: an inverted separable convolution (MobileNetV2's),
-    pointwise ``pwconv1`` to ``expansion_ratio`` times the channels, the
-    activation ``act1``, a depthwise ``dwconv``, pointwise ``pwconv2`` back;
-    no biases. The pointwise layers are linear, as the official code has
-    them.
+    """ConvFormer's mixer, MobileNetV2's inverted separable convolution
+    without biases: linear ``pwconv1`` to ``expansion_ratio`` times the
+    channels, ``act1``, depthwise ``dwconv``, linear ``pwconv2`` back.
 
     Args:
         dim (int): Channels.
         expansion_ratio (float): Hidden channels per channel. Defaults to 2.
         kernel_size (int): The depthwise kernel, odd. Defaults to 7.
-        act_cfg (str | dict): The activation after ``pwconv1``, built through
-            the registries. Defaults to ``dict(type='StarReLU')``.
-        nhwc (bool): The maps are channels-last (N, H, W, C), else
-            (N, C, H, W). Defaults to False.
+        act_cfg (str | dict): The activation after ``pwconv1``. Defaults to
+            ``dict(type='StarReLU')``.
+        nhwc (bool): The maps are (N, H, W, C), else (N, C, H, W).
+            Defaults to False.
     """
 
     def __init__(self,
@@ -180,13 +164,9 @@ class SepConv(nn.Module):
         self.nhwc = nhwc
         self.pwconv1 = nn.Linear(dim, hidden, bias=False)
         self.act1 = build_act(act_cfg)
-        self.dwconv = nn.Conv2d(
-            hidden,
-            hidden,
-            kernel_size,
-            padding=kernel_size // 2,
-            groups=hidden,
-            bias=False)
+        self.dwconv = nn.Conv2d(hidden, hidden, kernel_size,
+                                padding=kernel_size // 2, groups=hidden,
+                                bias=False)
         self.act2 = nn.Identity()
         self.pwconv2 = nn.Linear(hidden, dim, bias=False)
 
@@ -209,19 +189,11 @@ TOKEN_MIXER_ALIASES = {
 
 
 def build_token_mixer(cfg: Union[str, dict], **context) -> nn.Module:
-    """Builds a token mixer registered in our scope.
-
-    Each entry of ``context`` (the stage's ``dim``, ``num_tokens``, the
-    backbone's ``pool_size`` and the layout of its blocks, ``nhwc``) is
-    passed to the mixers whose constructors take it, unless ``cfg`` sets it;
-    the layout is the backbone's, which ``cfg`` may not set.
-
-    Args:
-        cfg (str | dict): E.g. ``dict(type='Pooling', pool_size=3)``,
-            ``dict(type='Attention', head_dim=32)`` or a short name of
-            :data:`TOKEN_MIXER_ALIASES`.
-        **context: Keyword arguments for the mixers that take them.
-    """
+    """Builds a token mixer registered in our scope from ``cfg`` (a dict or
+    a short name of :data:`TOKEN_MIXER_ALIASES`). Each entry of ``context``
+    (``dim``, ``num_tokens``, ``pool_size``, ``nhwc``) goes to the mixers
+    that take it unless ``cfg`` sets it; ``nhwc``, the backbone's layout,
+    ``cfg`` may not set."""
     cfg = resolve_alias(cfg, TOKEN_MIXER_ALIASES, 'token mixer')
     mixer_type = cfg.pop('type')
     mixer_cls = MODELS.get(mixer_type)
