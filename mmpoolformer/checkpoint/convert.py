@@ -118,9 +118,9 @@ def convert_state_dict(state_dict: StateDict) -> StateDict:
 
 
 def foreign_layout(state_dict: StateDict) -> Optional[str]:
-    """The layout of a checkpoint whose names our models do not have (every
-    layout but a whole model of ours), or None where they load it by
-    name."""
+    """The layout of a checkpoint whose names our models do not have (any
+    layout here but a whole model of ours: a bare backbone of ours too),
+    else None (ours, or no layout here)."""
     backbone, _ = split_backbone(state_dict)
     layout = detect(backbone or state_dict)
     if layout is None:
