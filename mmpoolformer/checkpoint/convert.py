@@ -20,7 +20,8 @@ def detect_layout(state_dict: StateDict) -> str:
 def map_backbone(state_dict: StateDict,
                  family: Family) -> Tuple[Layout, Mapped]:
     """The layout of a backbone state dict of ``family`` and its tensors in
-    our names; a CheckpointError names the family of other weights."""
+    our names; a CheckpointError where no weights of ``family`` are
+    recognised (naming the family of other weights)."""
     layout = detect(state_dict)
     if layout is None:
         sample = ', '.join(list(state_dict)[:5])

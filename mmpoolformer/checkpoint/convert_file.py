@@ -15,8 +15,8 @@ def convert_checkpoint_file(src: str, dst: str) -> int:
     through :func:`convert_state_dict`; returns the number of tensors.
 
     Raises:
-        CheckpointError: ``src`` is missing, unsafe or holds no weights of
-            ours; the message names it.
+        CheckpointError: ``src`` is missing, unsafe or holds no weights of a
+            layout of :mod:`.layouts`; the message names it.
     """
     try:
         state_dict = convert_state_dict(load_state_dict(src))

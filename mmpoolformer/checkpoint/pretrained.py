@@ -84,7 +84,8 @@ def load_pretrained_backbone(backbone: nn.Module,
 
     Raises:
         CheckpointError: The file is missing, unreadable or unsafe, holds no
-            weights of ``family`` or of another arch; the message names it.
+            weights of ``family``, or is of another arch (missing,
+            unexpected or differently shaped tensors); the message names it.
     """
     stored, rest = _backbone_and_rest(
         load_state_dict(filename), filename, prefix)

@@ -1,10 +1,10 @@
 """Checks of constructor arguments.
 
-Each ``check_*(name, value, ...)`` returns ``value`` or refuses it where it
-enters, with a TypeError (wrong type) or a ValueError (wrong value) whose
-message names the argument, the value and what is allowed. ``bool`` is
-refused where an int or a number is asked for, although Python counts it as
-one.
+Each ``check_*(name, value, ...)`` returns ``value`` (as an int or a list
+where it says so) or refuses it where it enters, with a TypeError (wrong
+type) or a ValueError (wrong value) whose message names the argument, the
+value and what is allowed. ``bool`` is refused where an int or a number is
+asked for, although Python counts it as one.
 """
 import math
 from numbers import Integral, Real

@@ -356,8 +356,9 @@ class MetaFormer(BaseModule):
             nhwc=self.nhwc)
 
     def _freeze_stages(self) -> None:
-        """Freezes the stem, then each frozen stage's downsampling, blocks,
-        output norm and position embedding."""
+        """With ``frozen_stages >= 0``, puts the stem, then each frozen
+        stage's downsampling, blocks, output norm and position embedding, in
+        eval mode without gradients."""
         frozen = self.frozen_stages
         if frozen < 0:
             return
@@ -402,8 +403,9 @@ class MetaFormer(BaseModule):
 
     @torch.no_grad()
     def fuse(self) -> 'MetaFormer':
-        """Folds every block's affine parts for inference, outputs equal to
-        float rounding (:func:`~mmpoolformer.models.layers.fuse.fuse_block`).
+        """Fuses every block for inference where that is exact, outputs
+        equal to float rounding
+        (:func:`~mmpoolformer.models.layers.fuse.fuse_block`).
 
         Returns:
             MetaFormer: ``self``, in eval mode and inference-only.

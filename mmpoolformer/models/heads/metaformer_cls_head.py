@@ -70,6 +70,10 @@ class MetaFormerClsHead(ClsHead):
         **kwargs: ``loss``, ``topk``, ``cal_acc`` of mmpretrain's
             ``ClsHead``.
 
+    Raises:
+        TypeError: An argument of the wrong type.
+        ValueError: A value that is not allowed (``head_dropout`` without
+            ``mlp_ratio`` too).
     """
 
     def __init__(self,

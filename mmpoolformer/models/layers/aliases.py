@@ -5,7 +5,12 @@ from typing import Union
 
 def resolve_alias(cfg: Union[str, dict], aliases: dict, what: str) -> dict:
     """A copy of ``cfg`` (a dict with a ``type``) or of the dict its short
-    name stands for in ``aliases``; ``what`` names it in messages."""
+    name stands for in ``aliases``; ``what`` names it in messages.
+
+    Raises:
+        ValueError: An unknown short name.
+        TypeError: Neither a str nor a dict with a ``type``.
+    """
     if isinstance(cfg, str):
         if cfg not in aliases:
             raise ValueError(f'unknown {what} {cfg!r}: give a config dict '

@@ -1,7 +1,8 @@
 """Fusing a MetaFormer block for inference: what folds exactly goes into
 the layer next to it, where that saves work on CPU.
 
-- A PoolFormer pooling block becomes a :class:`FusedPoolFormerBlock`.
+- A pooling block of (N, C, H, W) maps with one-group GroupNorms (every
+  default PoolFormer block) becomes a :class:`FusedPoolFormerBlock`.
 - Layer scales fold into the layer before them, ``s (W x + b) = (s W) x +
   s b``: ``s2`` into the MLP's ``fc2``, ``s1`` into the mixer's ``proj`` or
   ``pwconv2``.

@@ -60,8 +60,8 @@ class Attention(nn.Module):
         dim (int): Channels.
         head_dim (int): Channels per head; it must divide ``dim`` unless
             ``num_heads`` is given. Defaults to 32.
-        num_heads (int, optional): Heads. Defaults to None:
-            ``dim // head_dim``.
+        num_heads (int, optional): Heads, of ``head_dim`` channels each
+            whatever ``dim`` is. Defaults to None: ``dim // head_dim``.
         proj_bias (bool, optional): A bias in ``proj``. Defaults to None:
             one on (N, C, H, W) maps (the hybrids), none on (N, H, W, C)
             maps (CAFormer).
