@@ -48,14 +48,9 @@ def _is_output_norm(key: str) -> bool:
 def _last_norm_keys(state_dict: StateDict) -> List[str]:
     """The keys of a converted classifier's final norm (the last output
     norm)."""
-    indices = [
-        int(m.group(1)) for k in state_dict
-        if (m := re.match(r'norm(\d+)\.', k))
-    ]
-    if not indices:
-        return []
-    last = f'norm{max(indices)}.'
-    return sorted(k for k in state_dict if k.startswith(last))
+    norms = [k for k in state_dict if _is_output_norm(k)]
+    last = max((stage_of(k) for k in norms), default=None)
+    return sorted(k for k in norms if stage_of(k) == last)
 
 
 def load_pretrained_backbone(backbone: nn.Module,

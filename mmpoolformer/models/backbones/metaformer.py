@@ -42,12 +42,11 @@ LN_NO_BIAS = dict(type='LN', eps=1e-6, bias=False)
 def stage_sizes(img_size: Tuple[int, int],
                 num_stages: int) -> List[Tuple[int, int]]:
     """The (H, W) of each stage's feature map for an ``img_size`` input."""
-    sizes, conv = [], STEM
+    sizes, size, conv = [], img_size, STEM
     for _ in range(num_stages):
         kernel, stride, padding = conv
-        img_size = tuple((n + 2 * padding - kernel) // stride + 1
-                         for n in img_size)
-        sizes.append(img_size)
+        size = tuple((n + 2 * padding - kernel) // stride + 1 for n in size)
+        sizes.append(size)
         conv = DOWNSAMPLING
     return sizes
 
@@ -260,61 +259,70 @@ class MetaFormer(BaseModule):
                       downsample_norm_cfg: Optional[Union[str, Dict]],
                       downsample_dim: int) -> None:
         """Refuses, by argument, a layer config of ``stage`` that does not
-        build, or whose layer does not keep the shape of the blocks' maps
-        (mmcv's ``LN`` normalises the W of (N, C, H, W) maps, ``BN`` the H
-        of (N, H, W, C) ones).
-
-        Each layer is built and run in eval mode on the meta device (no
-        memory, no random numbers; an op without a meta kernel goes
-        unchecked): the token mixer on the stage's map at ``img_size``, the
-        others on one whose sides differ from the channels and each other.
-        """
+        build or whose layer does not keep the shape of the blocks' maps
+        (:meth:`_check_layer`); the token mixer runs on the stage's map at
+        ``img_size`` (a spatial MLP takes no other)."""
         dim = cfg['dim']
-
-        def norm(argument: str, norm_cfg: Union[str, Dict],
-                 channels: int) -> Tuple:
-            return (argument, norm_cfg, channels, None,
-                    lambda: build_layer(argument, stage, build_norm, norm_cfg,
-                                        num_channels=channels))
-
-        checks = [('token_mixer', cfg['token_mixer'], dim, cfg['size'],
-                   lambda: self._build_mixer(stage, cfg, pool_size)),
-                  norm('norm_cfg', cfg['norm_cfg'], dim),
-                  ('act_cfg', cfg['act_cfg'], dim, None,
-                   lambda: build_layer('act_cfg', stage, build_act,
-                                       cfg['act_cfg']))]
+        self._check_layer('token_mixer', stage, cfg['token_mixer'],
+                          lambda: self._build_mixer(stage, cfg, pool_size),
+                          dim, cfg['size'])
+        self._check_norm('norm_cfg', stage, cfg['norm_cfg'], dim)
+        self._check_layer(
+            'act_cfg', stage, cfg['act_cfg'],
+            lambda: build_layer('act_cfg', stage, build_act, cfg['act_cfg']),
+            dim)
         if cfg['out_norm_cfg'] not in (None, cfg['norm_cfg']):
-            checks.append(norm('out_norm_cfg', cfg['out_norm_cfg'], dim))
+            self._check_norm('out_norm_cfg', stage, cfg['out_norm_cfg'], dim)
         if downsample_norm_cfg is not None:
-            checks.append(
-                norm('downsample_norm_cfg', downsample_norm_cfg,
-                     downsample_dim))
-        for argument, layer_cfg, channels, size, build in checks:
-            with torch.device('meta'):
-                layer = build()
-            size = size or (channels + 1, channels + 2)
-            x = torch.empty((1, *size, channels) if self.nhwc else
-                            (1, channels, *size), device='meta')
-            maps = (f'stage {stage}\'s '
-                    f'{"(N, H, W, C)" if self.nhwc else "(N, C, H, W)"} '
-                    'feature maps')
-            if self.nhwc and argument.endswith('norm_cfg'):
-                maps += (f' (a norm over the last dimension, such as '
-                         f'{LN_NO_BIAS}, not one of (N, C, H, W) maps such '
-                         'as BN, GN or LN2d)')
-            try:
-                out = layer.eval()(x)
-            except NotImplementedError:
-                continue
-            except Exception as error:
-                raise ValueError(f'{argument} {layer_cfg!r} does not run on '
-                                 f'{maps}: {error}') from error
-            if not isinstance(out, torch.Tensor) or out.shape != x.shape:
-                got = tuple(out.shape) if isinstance(out, torch.Tensor) \
-                    else type(out).__name__
-                raise ValueError(
-                    f'{argument} {layer_cfg!r} must keep the shape of '
-                    f'{maps}, but turns {tuple(x.shape)} into {got}')
+            self._check_norm('downsample_norm_cfg', stage,
+                             downsample_norm_cfg, downsample_dim)
+
+    def _check_norm(self, argument: str, stage: int, cfg: Union[str, Dict],
+                    dim: int) -> None:
+        """:meth:`_check_layer` for a norm of ``dim`` channels."""
+        self._check_layer(
+            argument, stage, cfg,
+            lambda: build_layer(argument, stage, build_norm, cfg,
+                                num_channels=dim), dim)
+
+    def _check_layer(self, argument: str, stage: int, cfg: Union[str, Dict],
+                     build: Callable[[], nn.Module], dim: int,
+                     size: Optional[Tuple[int, int]] = None) -> None:
+        """Refuses ``cfg`` by ``argument`` where its layer (``build()``,
+        which refuses a config that does not build) does not keep the shape
+        of the blocks' maps of ``dim`` channels (mmcv's ``LN`` normalises the
+        W of (N, C, H, W) maps, ``BN`` the H of (N, H, W, C) ones).
+
+        The layer is built and run in eval mode on the meta device (no
+        memory, no random numbers; an op without a meta kernel goes
+        unchecked), on a map of ``size`` or else of one whose sides differ
+        from the channels and each other.
+        """
+        with torch.device('meta'):
+            layer = build()
+        size = size or (dim + 1, dim + 2)
+        x = torch.empty((1, *size, dim) if self.nhwc else (1, dim, *size),
+                        device='meta')
+        maps = (f'stage {stage}\'s '
+                f'{"(N, H, W, C)" if self.nhwc else "(N, C, H, W)"} '
+                'feature maps')
+        if self.nhwc and argument.endswith('norm_cfg'):
+            maps += (f' (a norm over the last dimension, such as '
+                     f'{LN_NO_BIAS}, not one of (N, C, H, W) maps such as '
+                     'BN, GN or LN2d)')
+        try:
+            out = layer.eval()(x)
+        except NotImplementedError:
+            return
+        except Exception as error:
+            raise ValueError(f'{argument} {cfg!r} does not run on {maps}: '
+                             f'{error}') from error
+        if not isinstance(out, torch.Tensor) or out.shape != x.shape:
+            got = tuple(out.shape) if isinstance(out, torch.Tensor) \
+                else type(out).__name__
+            raise ValueError(
+                f'{argument} {cfg!r} must keep the shape of {maps}, but '
+                f'turns {tuple(x.shape)} into {got}')
 
     def _build_downsampling(self, stage: int, in_channels: int,
                             stage_cfgs: List[Dict],
