@@ -9,8 +9,8 @@ from conftest import official_classification as official_layout
 
 from mmpoolformer import PoolFormer
 from mmpoolformer.checkpoint import (CheckpointError, convert_state_dict,
-                                     detect_layout, foreign_layout,
-                                     load_state_dict)
+                                     foreign_layout, load_state_dict)
+from mmpoolformer.checkpoint.layouts import detect
 
 X = torch.randn(1, 3, 64, 64)
 
@@ -92,7 +92,7 @@ def test_official_classification_layout_loads_and_reports_norms(
 def test_official_dense_layout_loads(reference_s12, tmp_path):
     path = tmp_path / 'dense.pth'
     torch.save(reference_s12.state_dict(), path)
-    assert detect_layout(reference_s12.state_dict()) == 'network'
+    assert detect(reference_s12.state_dict()).name == 'network'
     assert_outputs_equal(pretrained(path), reference_outputs(reference_s12))
 
 
@@ -139,7 +139,7 @@ def test_timm_layout_loads_and_matches_timm_stages(tmp_path):
             param.add_(torch.randn_like(param) * 0.05)
     reference.eval()
     state = reference.state_dict()
-    assert detect_layout(state) == 'timm'
+    assert detect(state).name == 'timm'
     path = tmp_path / 'timm.pth'
     torch.save(state, path)
     model = pretrained(path)
@@ -215,7 +215,7 @@ def test_earlier_mmpoolformer_layout_converts_to_our_names(reference_s12):
             f'stages.{(int(m[1]) + 1) // 2}.downsample.'), key)
         earlier[re.sub(r'^norm(\d)\.', lambda m: f'norm{int(m[1]) // 2}.',
                        key)] = value
-    assert detect_layout(earlier) == 'stages'
+    assert detect(earlier).name == 'stages'
     whole = {f'backbone.{k}': v for k, v in earlier.items()}
     whole['head.fc.weight'] = torch.randn(1000, 512)
     converted = convert_state_dict(whole)

@@ -6,10 +6,10 @@ from conftest import randomize_
 
 from mmpoolformer import CAFormer, ConvFormer, PoolFormer, PoolFormerV2
 from mmpoolformer.engine import fuse_backbones
-from mmpoolformer.models.layers import (FusedPoolFormerBlock, MetaFormerBlock,
-                                        SepConv, onednn_mlp)
+from mmpoolformer.models.layers import (MetaFormerBlock, Mlp, Scale, SepConv,
+                                        onednn_mlp)
 from mmpoolformer.models.layers.fuse import (InPlaceSquaredReLU,
-                                             InPlaceStarReLU)
+                                             InPlaceStarReLU, fuse_block)
 
 X = torch.randn(2, 3, 97, 131)
 
@@ -37,7 +37,11 @@ def test_fused_equals_unfused(plain, channels_last):
     fused = twin(plain, channels_last=channels_last).fuse()
     blocks = [b for s in fused.stages for b in s]
     assert len(blocks) == 12
-    assert all(isinstance(b, FusedPoolFormerBlock) for b in blocks)
+    # The norms' affines went into the layer scale before the pooling and
+    # into fc1, the second layer scale into fc2.
+    assert all(type(b) is MetaFormerBlock and b.fused
+               and b.norm1.weight is None and b.norm2.weight is None
+               and type(b.layer_scale2) is torch.nn.Identity for b in blocks)
     with torch.no_grad():
         assert_same(fused(X), plain(X))
 
@@ -53,12 +57,17 @@ def test_fused_inference_paths_agree_and_leave_the_input_alone(
     x = torch.randn(2, 64, 24, 40)
     if channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
-    assert onednn_mlp.can_run(x, block.fc1, block.act) == channels_last
+    mlp = block.mlp
+    assert onednn_mlp.can_run(x, mlp.fc1, mlp.act) == channels_last
+    calls = []
+    mlp.fc1.register_forward_hook(lambda *_: calls.append('fc1'))
     given = x.clone()
     with torch.no_grad():
         in_place = block(x)
     out_of_place = block(x)
     assert torch.equal(x, given)
+    # The oneDNN path calls fc1's weights directly, not the module.
+    assert calls == (['fc1'] if channels_last else ['fc1', 'fc1'])
     assert (in_place - out_of_place).abs().max().item() < 1e-5
     with torch.no_grad():
         assert_same(fused(X), plain(X))
@@ -82,6 +91,8 @@ def test_onednn_mlp_declines_what_it_cannot_run():
     cl = torch.randn(1, 8, 4, 4).contiguous(memory_format=torch.channels_last)
     assert onednn_mlp.can_run(cl, fc1, torch.nn.GELU())
     assert not onednn_mlp.can_run(cl, fc1, torch.nn.GELU('tanh'))
+    assert not onednn_mlp.can_run(cl, torch.nn.Linear(8, 32),
+                                  torch.nn.GELU())
     assert not onednn_mlp.can_run(cl, fc1, torch.nn.ReLU())
     assert not onednn_mlp.can_run(cl.contiguous(), fc1, torch.nn.GELU())
     assert not onednn_mlp.can_run(cl.double(), fc1, torch.nn.GELU())
@@ -89,24 +100,52 @@ def test_onednn_mlp_declines_what_it_cannot_run():
         assert not onednn_mlp.can_run(cl, fc1, torch.nn.GELU())
 
 
-def test_fuse_folds_the_layer_scales_of_the_other_blocks():
-    """A pooling block with LayerNorms and the attention blocks of a hybrid
-    stay blocks; their layer scales fold into the layer before them where
-    there is one (the MLP's fc2, the attention's proj; not the pooling)."""
+def test_fuse_folds_what_each_block_of_a_hybrid_has():
+    """Layer scales fold into the layer before them where there is one (the
+    MLP's fc2, the attention's proj; not the pooling, whose layer scale
+    takes the one-group GroupNorm's weight instead), one-group GroupNorm
+    affines into the layer after them (fc1, qkv); LayerNorms keep theirs.
+    Every block is fused and runs in place without autograd."""
     model = randomize_(
         PoolFormer('s12', token_mixer=('pooling', 'pooling', 'attention',
                                        'attention'),
                    norm_cfg=('gn', 'ln', 'gn', 'gn'))).eval()
+    scale = model.stages[0][0].layer_scale1.scale.clone()
+    weight = model.stages[0][0].norm1.weight.clone()
     with torch.no_grad():
         expected = model(X)
         model.fuse()
         assert_same(model(X), expected)
-    kinds = [type(s[0]) for s in model.stages]
-    assert kinds == [FusedPoolFormerBlock, MetaFormerBlock, MetaFormerBlock,
-                     MetaFormerBlock]
-    folded = [[type(getattr(s[0], f'layer_scale{k}')) is torch.nn.Identity
-               for k in (1, 2)] for s in model.stages[1:]]
-    assert folded == [[False, True], [True, True], [True, True]]
+    blocks = [s[0] for s in model.stages]
+    assert all(type(b) is MetaFormerBlock and b.fused for b in blocks)
+    folded = [[type(getattr(b, f'layer_scale{k}')) is torch.nn.Identity
+               for k in (1, 2)] for b in blocks]
+    assert folded == [[False, True], [False, True], [True, True],
+                      [True, True]]
+    norm_weights = [[getattr(b, f'norm{k}').weight is not None
+                     for k in (1, 2)] for b in blocks]
+    assert norm_weights == [[False, False], [True, True], [False, False],
+                            [False, False]]
+    assert torch.equal(blocks[0].layer_scale1.scale, scale * weight)
+    assert blocks[2].token_mixer.qkv.bias is not None
+
+
+def test_fused_block_leaves_an_input_its_branch_returns_alone():
+    """A fused block without a norm or mixer gets its input back as the
+    mixer's branch: the sum may not be written there."""
+    torch.manual_seed(0)
+    block = MetaFormerBlock(8, torch.nn.Identity(), torch.nn.Identity(),
+                            torch.nn.Identity(),
+                            Mlp(8, 16, torch.nn.GELU(), nhwc=False),
+                            layer_scale_init_value=0.5, nhwc=False).eval()
+    x = torch.randn(2, 8, 5, 7)
+    given = x.clone()
+    with torch.no_grad():
+        expected = block(x)
+        fuse_block(block)
+        out = block(x)
+    assert block.fused and torch.equal(x, given)
+    assert (out - expected).abs().max().item() < 1e-6
 
 
 def test_fused_model_refuses_to_train(plain):
@@ -179,10 +218,10 @@ def random_baseline(family, **kwargs):
 @pytest.mark.parametrize('family', BASELINES, ids=lambda f: f.__name__)
 def test_baseline_fast_paths_equal_the_default(family):
     """channels_last=True and fuse() (with either format) keep the outputs
-    within 1e-4. fuse() folds the MLP's StarReLU into fc2 and PerSampleNorm
-    weights into the next linear layer, runs the activations in place, and
-    keeps what does not fold (LayerNorm weights, the norm before pooling,
-    the separable convolution's StarReLU)."""
+    within 1e-4. fuse() folds the MLP's StarReLU into fc2, PerSampleNorm
+    weights into the next linear layer (before pooling: into a layer scale),
+    runs the activations in place, and keeps what does not fold (LayerNorm
+    weights, the separable convolution's StarReLU)."""
     plain = random_baseline(family)
     with torch.no_grad():
         expected = plain(X)
@@ -200,8 +239,10 @@ def test_baseline_fast_paths_equal_the_default(family):
     for block in blocks:
         assert isinstance(block.mlp.act, InPlaceSquaredReLU)
         assert block.mlp.fc2.bias is not None
+        assert block.fused
         assert bool(list(block.norm2.parameters())) is not per_sample
-        assert bool(list(block.norm1.parameters()))
+        assert bool(list(block.norm1.parameters())) is not per_sample
+        assert isinstance(block.layer_scale1, Scale) is per_sample
         if isinstance(block.token_mixer, SepConv):
             assert isinstance(block.token_mixer.act1, InPlaceStarReLU)
     with pytest.raises(RuntimeError, match='inference only'):
@@ -258,9 +299,9 @@ def test_without_the_private_onednn_op_the_public_path_runs(plain,
     block = fused.stages[0][0]
     x = torch.randn(2, 64, 24, 40).contiguous(
         memory_format=torch.channels_last)
-    assert onednn_mlp.can_run(x, block.fc1, block.act)
+    assert onednn_mlp.can_run(x, block.mlp.fc1, block.mlp.act)
     monkeypatch.setattr(onednn_mlp, 'POINTWISE_OPS', None)
-    assert not onednn_mlp.can_run(x, block.fc1, block.act)
+    assert not onednn_mlp.can_run(x, block.mlp.fc1, block.mlp.act)
     with torch.no_grad():
         assert_same(fused(X), plain(X))
 

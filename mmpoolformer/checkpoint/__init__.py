@@ -1,7 +1,6 @@
 from .atomic_save import ATOMIC_BACKEND, AtomicLocalBackend
 from .convert import (convert_backbone_state_dict, convert_on_load,
-                      convert_state_dict, detect_layout, foreign_layout,
-                      split_backbone)
+                      convert_state_dict, foreign_layout, split_backbone)
 from .convert_file import convert_checkpoint_file
 from .errors import CheckpointError
 from .layouts import BASELINES, LAYOUTS, POOLFORMER, Family, Layout
@@ -11,11 +10,9 @@ from .safe_load import (URL_PREFIXES, allow_mmengine_checkpoint_types,
 
 __all__ = [
     'ATOMIC_BACKEND', 'AtomicLocalBackend', 'BASELINES', 'CheckpointError',
-    'Family', 'LAYOUTS', 'Layout', 'POOLFORMER',
-    'URL_PREFIXES', 'allow_mmengine_checkpoint_types',
-    'convert_backbone_state_dict', 'convert_checkpoint_file',
-    'convert_on_load',
-    'convert_state_dict', 'detect_layout', 'foreign_layout',
-    'load_checkpoint_file',
-    'load_pretrained_backbone', 'load_state_dict', 'split_backbone'
+    'Family', 'LAYOUTS', 'Layout', 'POOLFORMER', 'URL_PREFIXES',
+    'allow_mmengine_checkpoint_types', 'convert_backbone_state_dict',
+    'convert_checkpoint_file', 'convert_on_load', 'convert_state_dict',
+    'foreign_layout', 'load_checkpoint_file', 'load_pretrained_backbone',
+    'load_state_dict', 'split_backbone'
 ]

@@ -11,12 +11,6 @@ from .layouts import (POOLFORMER, Family, Layout, Mapped, StateDict, detect,
                       has_our_names, to_ours)
 
 
-def detect_layout(state_dict: StateDict) -> str:
-    """The name of a backbone state dict's layout, or 'unknown'."""
-    layout = detect(state_dict)
-    return layout.name if layout else 'unknown'
-
-
 def map_backbone(state_dict: StateDict,
                  family: Family) -> Tuple[Layout, Mapped]:
     """The layout of a backbone state dict of ``family`` and its tensors in

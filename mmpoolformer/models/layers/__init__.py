@@ -1,7 +1,6 @@
 from .aliases import resolve_alias
 from .block import (Downsampling, MetaFormerBlock, MetaFormerStage, Mlp,
                     PointwiseConv2d, Scale)
-from .fused_block import FusedPoolFormerBlock
 from .norms import (ACT_ALIASES, NORM_ALIASES, GroupNorm, LayerNorm2d,
                     PerSampleNorm, build_act, build_norm, is_one_group_norm)
 from .pos_embed import add_pos_embed
@@ -12,7 +11,7 @@ from .token_mixers import (TOKEN_MIXER_ALIASES, Attention, Pooling, SepConv,
 
 __all__ = [
     'ACT_ALIASES', 'Attention', 'Downsampling',
-    'FusedPoolFormerBlock', 'GroupNorm', 'LayerNorm2d', 'MetaFormerBlock',
+    'GroupNorm', 'LayerNorm2d', 'MetaFormerBlock',
     'MetaFormerStage', 'Mlp', 'NORM_ALIASES', 'PerSampleNorm',
     'PointwiseConv2d', 'Pooling', 'Scale', 'SepConv', 'SpatialMLP',
     'SquaredReLU', 'StarReLU', 'TOKEN_MIXER_ALIASES', 'add_pos_embed',

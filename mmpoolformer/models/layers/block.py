@@ -9,6 +9,15 @@ import torch.nn as nn
 from mmcv.cnn.bricks import DropPath
 from torch.utils.checkpoint import checkpoint
 
+from . import onednn_mlp
+
+
+def in_place_allowed() -> bool:
+    """Whether a fused layer may write over tensors: not under autograd, the
+    ONNX exporter or the compiler, which get plain ops."""
+    return not (torch.is_grad_enabled() or torch.onnx.is_in_onnx_export()
+                or torch.compiler.is_compiling())
+
 
 class PointwiseConv2d(nn.Conv2d):
     """The channel MLP's 1x1 ``nn.Conv2d``, a class of its own so that init
@@ -37,8 +46,12 @@ class Scale(nn.Module):
         self.nhwc = nhwc
         self.scale = nn.Parameter(torch.full((dim, ), float(init_value)))
 
+    def per_channel(self) -> torch.Tensor:
+        """``scale`` shaped to multiply the maps."""
+        return self.scale if self.nhwc else self.scale[:, None, None]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x * (self.scale if self.nhwc else self.scale[:, None, None])
+        return x * self.per_channel()
 
 
 def optional_scale(dim: int, init_value: Optional[float],
@@ -87,6 +100,12 @@ class MetaFormerBlock(nn.Module):
 
     ``r`` are the residual scales, ``s`` the layer scales (identities where
     their initial value is None); both branches pass through drop path.
+    Once fused for inference (``fused``, set by
+    :func:`~mmpoolformer.models.layers.fuse.fuse_block`), a block in eval
+    mode without autograd writes the sums over the tensors it allocated
+    itself (fresh ones cost page faults on CPU) and runs a 1x1-convolution
+    GELU MLP with its sum as two oneDNN convolutions where
+    :func:`~mmpoolformer.models.layers.onednn_mlp.can_run`.
 
     Args:
         dim (int): Channels.
@@ -124,12 +143,39 @@ class MetaFormerBlock(nn.Module):
         self.mlp = mlp
         self.layer_scale2 = optional_scale(dim, layer_scale_init_value, nhwc)
         self.res_scale2 = optional_scale(dim, res_scale_init_value, nhwc)
+        self.fused = False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.fused and not self.training and in_place_allowed():
+            return self._forward_in_place(x)
         x = self.res_scale1(x) + self.layer_scale1(
             self.drop_path(self.token_mixer(self.norm1(x))))
         return self.res_scale2(x) + self.layer_scale2(
             self.drop_path(self.mlp(self.norm2(x))))
+
+    def _forward_in_place(self, x: torch.Tensor) -> torch.Tensor:
+        x = _add_residual_(self.token_mixer(self.norm1(x)), x,
+                           self.layer_scale1, self.res_scale1)
+        y, mlp = self.norm2(x), self.mlp
+        unscaled = isinstance(self.layer_scale2, nn.Identity) and \
+            isinstance(self.res_scale2, nn.Identity)
+        if unscaled and isinstance(mlp, Mlp) and onednn_mlp.can_run(
+                x, mlp.fc1, mlp.act):
+            return onednn_mlp.mlp_add_(x, y, mlp.fc1, mlp.fc2)
+        return _add_residual_(mlp(y), x, self.layer_scale2, self.res_scale2)
+
+
+def _add_residual_(branch: torch.Tensor, x: torch.Tensor,
+                   layer_scale: nn.Module,
+                   res_scale: nn.Module) -> torch.Tensor:
+    """``res_scale(x) + layer_scale(branch)``, written into ``branch``
+    unless it shares memory with ``x``."""
+    if branch.untyped_storage().data_ptr() == x.untyped_storage().data_ptr():
+        return res_scale(x) + layer_scale(branch)
+    if isinstance(layer_scale, Scale):
+        return torch.addcmul(res_scale(x), branch, layer_scale.per_channel(),
+                             out=branch)
+    return branch.add_(res_scale(x))
 
 
 class Downsampling(nn.Module):

@@ -1,8 +1,7 @@
 """Fusing a MetaFormer block for inference: what folds exactly goes into
-the layer next to it, where that saves work on CPU.
+the layer next to it, where that saves work on CPU; the block then runs in
+place without autograd (:class:`MetaFormerBlock`).
 
-- A pooling block of (N, C, H, W) maps with one-group GroupNorms (every
-  default PoolFormer block) becomes a :class:`FusedPoolFormerBlock`.
 - Layer scales fold into the layer before them, ``s (W x + b) = (s W) x +
   s b``: ``s2`` into the MLP's ``fc2``, ``s1`` into the mixer's ``proj`` or
   ``pwconv2``.
@@ -11,9 +10,12 @@ the layer next to it, where that saves work on CPU.
   convolution's StarReLU (not folded: its bias would meet the depthwise
   zero padding) run in place without autograd: a fresh hidden tensor costs
   page faults on CPU (574 against 166 us on a 56x56x256 map).
-- PerSampleNorm's weight and bias fold into the linear layer after it,
+- The weight and bias of a norm over each whole sample (one-group
+  GroupNorm, PerSampleNorm) fold into the linear layer after it,
   ``W (g y + b) = (W g) y + W b``: ``norm2`` into ``fc1``, ``norm1`` into
-  ``pwconv1`` or ``qkv``.
+  ``pwconv1`` or ``qkv``; before pooling, which does not count its
+  padding and so keeps per-channel constants, into the layer scale,
+  ``pool(g y + b) - (g y + b) = g (pool(y) - y)``.
 
 LayerNorm's weights stay: PyTorch's CPU kernel is about twice as slow
 without them (474 against 252 us on a 56x56x64 map).
@@ -24,8 +26,7 @@ from typing import Optional
 import torch
 import torch.nn as nn
 
-from .block import MetaFormerBlock, PointwiseConv2d, Scale
-from .fused_block import FusedPoolFormerBlock
+from .block import MetaFormerBlock, Scale, in_place_allowed
 from .norms import PerSampleNorm, is_one_group_norm
 from .squared_relu import SquaredReLU
 from .star_relu import StarReLU
@@ -36,29 +37,22 @@ MIXER_INPUT_LAYER = {SepConv: 'pwconv1', Attention: 'qkv'}
 MIXER_OUTPUT_LAYER = {SepConv: 'pwconv2', Attention: 'proj'}
 
 
-def _in_place_allowed() -> bool:
-    """Whether an activation may write over its input: not under autograd,
-    the ONNX exporter or the compiler."""
-    return not (torch.is_grad_enabled() or torch.onnx.is_in_onnx_export()
-                or torch.compiler.is_compiling())
-
-
 class InPlaceSquaredReLU(SquaredReLU):
     """:class:`SquaredReLU` writing over its input (the MLP's hidden
-    tensor) where :func:`_in_place_allowed`."""
+    tensor) where :func:`.block.in_place_allowed`."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not _in_place_allowed():
+        if not in_place_allowed():
             return super().forward(x)
         return torch.relu_(x).square_()
 
 
 class InPlaceStarReLU(StarReLU):
     """:class:`StarReLU` writing over its input (the separable
-    convolution's hidden tensor) where :func:`_in_place_allowed`."""
+    convolution's hidden tensor) where :func:`.block.in_place_allowed`."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not _in_place_allowed():
+        if not in_place_allowed():
             return super().forward(x)
         x = torch.relu_(x).square_()
         return torch.addcmul(self.bias, self.scale, x, out=x)
@@ -111,11 +105,13 @@ def _in_place_star_relu(act: StarReLU) -> InPlaceStarReLU:
 
 
 def _has_affine(norm: nn.Module) -> bool:
-    """Whether ``norm`` is a :class:`PerSampleNorm` with its weights."""
-    return type(norm) is PerSampleNorm and norm.weight is not None
+    """Whether ``norm`` normalises each sample as a whole and has a weight
+    (and bias) per channel: a PerSampleNorm or one-group GroupNorm."""
+    return (type(norm) is PerSampleNorm or is_one_group_norm(norm)) \
+        and norm.weight is not None
 
 
-def _fold_norm(norm: PerSampleNorm, layer: nn.Module) -> nn.Module:
+def _fold_norm(norm: nn.Module, layer: nn.Module) -> nn.Module:
     """``layer`` with ``norm``'s weight and bias folded in, which ``norm``
     then lacks."""
     layer = fold_input_affine(layer, norm.weight, norm.bias)
@@ -123,42 +119,26 @@ def _fold_norm(norm: PerSampleNorm, layer: nn.Module) -> nn.Module:
     return layer
 
 
-def _fuse_pooling_block(block: MetaFormerBlock) -> FusedPoolFormerBlock:
-    """A PoolFormer pooling block folded (see
-    :class:`FusedPoolFormerBlock`)."""
-    mlp, norm2 = block.mlp, block.norm2
-    fused = FusedPoolFormerBlock(
-        block.token_mixer.pool,
-        (block.layer_scale1.scale * block.norm1.weight).clone(),
-        (block.norm1.eps, norm2.eps),
-        fold_input_affine(mlp.fc1, norm2.weight, norm2.bias), mlp.act,
-        fold_output_scale(mlp.fc2, block.layer_scale2.scale))
-    return fused.to(norm2.weight.device)
-
-
-def _is_pooling_block(block: MetaFormerBlock) -> bool:
-    """Whether ``block`` is a pooling block of (N, C, H, W) maps with
-    one-group GroupNorms, layer scales, no residual scales and a 1x1
-    convolution MLP."""
-    return (type(block.token_mixer) is Pooling
-            and not block.token_mixer.nhwc
-            and is_one_group_norm(block.norm1)
-            and is_one_group_norm(block.norm2)
-            and isinstance(block.mlp.fc1, PointwiseConv2d)
-            and isinstance(block.layer_scale1, Scale)
-            and isinstance(block.res_scale1, nn.Identity))
+def _fold_norm_into_pooling(block: MetaFormerBlock) -> None:
+    """``block.norm1``'s weight into ``layer_scale1`` (a new one where
+    there was none), its bias dropped: the pooling keeps it."""
+    norm, scale = block.norm1, block.layer_scale1
+    weight = norm.weight if isinstance(scale, nn.Identity) \
+        else scale.scale * norm.weight
+    block.layer_scale1 = Scale(len(weight), nhwc=block.token_mixer.nhwc)
+    block.layer_scale1.scale = nn.Parameter(weight.clone())
+    norm.weight = norm.bias = None
 
 
 @torch.no_grad()
-def fuse_block(block: MetaFormerBlock) -> nn.Module:
-    """``block`` (in eval mode) fused as the module docstring says: a new
-    :class:`FusedPoolFormerBlock`, or ``block`` itself, folded in place.
-    Outputs stay equal to float rounding."""
-    if _is_pooling_block(block):
-        return _fuse_pooling_block(block)
+def fuse_block(block: MetaFormerBlock) -> MetaFormerBlock:
+    """``block`` (in eval mode) folded in place as the module docstring
+    says, and set to run in place. Outputs stay equal to float rounding."""
     mixer, mlp = block.token_mixer, block.mlp
     name = MIXER_INPUT_LAYER.get(type(mixer))
-    if name is not None and _has_affine(block.norm1):
+    if type(mixer) is Pooling and _has_affine(block.norm1):
+        _fold_norm_into_pooling(block)
+    elif name is not None and _has_affine(block.norm1):
         setattr(mixer, name, _fold_norm(block.norm1, getattr(mixer, name)))
     if type(mixer) is SepConv and type(mixer.act1) is StarReLU:
         mixer.act1 = _in_place_star_relu(mixer.act1)
@@ -175,4 +155,5 @@ def fuse_block(block: MetaFormerBlock) -> nn.Module:
     if isinstance(block.layer_scale2, Scale):
         mlp.fc2 = fold_output_scale(mlp.fc2, block.layer_scale2.scale)
         block.layer_scale2 = nn.Identity()
+    block.fused = True
     return block

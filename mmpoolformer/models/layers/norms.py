@@ -42,7 +42,8 @@ def normalize_per_sample(x: torch.Tensor, eps: float) -> torch.Tensor:
 class GroupNorm(nn.GroupNorm):
     """``nn.GroupNorm`` as ``GN`` in our scope, the channels first as mmcv's
     ``build_norm_layer`` passes them to any class but ``nn.GroupNorm``; with
-    one group (PoolFormer's norm) channels-last maps take
+    one group (PoolFormer's norm) channels-last maps, and any map where the
+    norm has no weights (none asked for, or folded away by ``fuse()``), take
     :func:`normalize_per_sample`.
 
     Args:
@@ -60,11 +61,13 @@ class GroupNorm(nn.GroupNorm):
         super().__init__(num_groups, num_channels, eps=eps, affine=affine)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.num_groups != 1 or not self.affine or (
+        if self.num_groups != 1 or self.weight is not None and (
                 x.is_contiguous() and not torch.onnx.is_in_onnx_export()):
             return super().forward(x)
-        return torch.addcmul(self.bias[:, None, None],
-                             normalize_per_sample(x, self.eps),
+        x = normalize_per_sample(x, self.eps)
+        if self.weight is None:
+            return x
+        return torch.addcmul(self.bias[:, None, None], x,
                              self.weight[:, None, None])
 
 

@@ -1,4 +1,4 @@
-"""The pooling block's MLP as two oneDNN convolutions with GELU and the
+"""A 1x1-convolution MLP as two oneDNN convolutions with GELU and the
 residual sum fused in: the CPU kernels that ``torch.compile`` (inductor)
 emits for a convolution and a point-wise op, called in eager mode. Fusing
 saves a pass over the MLP's hidden tensor and one over the output.
@@ -24,9 +24,11 @@ POINTWISE_OPS = _pointwise_ops()
 
 
 def can_run(x: torch.Tensor, fc1: nn.Conv2d, act: nn.Module) -> bool:
-    """Whether :func:`mlp_add_` can run the MLP for ``x``: float32 on the
-    CPU in the channels-last format, without autocast, with exact GELU."""
-    return (POINTWISE_OPS is not None and x.device.type == 'cpu'
+    """Whether :func:`mlp_add_` can run the MLP for ``x``: 1x1
+    convolutions of float32 maps on the CPU in the channels-last format,
+    without autocast, with exact GELU."""
+    return (POINTWISE_OPS is not None and isinstance(fc1, nn.Conv2d)
+            and x.device.type == 'cpu'
             and x.dtype == fc1.weight.dtype == torch.float32
             and x.is_contiguous(memory_format=torch.channels_last)
             and not torch.is_autocast_enabled('cpu')

@@ -46,9 +46,11 @@ class Pooling(nn.Module):
             pool_size, 1, pool_size // 2, count_include_pad=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.nhwc:
-            return self.pool(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1) - x
-        return self.pool(x) - x
+        pooled = self.pool(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1) \
+            if self.nhwc else self.pool(x)
+        # In place: the pooled map is a fresh tensor that autograd does not
+        # keep.
+        return pooled.sub_(x)
 
 
 @MODELS.register_module()
