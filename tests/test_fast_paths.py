@@ -58,7 +58,7 @@ def test_fused_inference_paths_agree_and_leave_the_input_alone(
     if channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
     mlp = block.mlp
-    assert onednn_mlp.can_run(x, mlp.fc1, mlp.act) == channels_last
+    assert onednn_mlp.can_run(x, mlp) == channels_last
     calls = []
     mlp.fc1.register_forward_hook(lambda *_: calls.append('fc1'))
     given = x.clone()
@@ -76,36 +76,40 @@ def test_fused_inference_paths_agree_and_leave_the_input_alone(
 
 def test_onednn_mlp_equals_the_plain_mlp():
     torch.manual_seed(0)
-    fc1, fc2 = torch.nn.Conv2d(32, 128, 1), torch.nn.Conv2d(128, 32, 1)
+    mlp = Mlp(32, 128, torch.nn.GELU(), bias=True, nhwc=False)
     x, y = (torch.randn(2, 32, 9, 13).contiguous(
         memory_format=torch.channels_last) for _ in range(2))
     with torch.no_grad():
-        expected = x + fc2(torch.nn.functional.gelu(fc1(y)))
-        out = onednn_mlp.mlp_add_(x, y, fc1, fc2)
+        expected = x + mlp(y)
+        out = onednn_mlp.mlp_add_(x, y, mlp)
     assert out.data_ptr() == x.data_ptr()
     assert (out - expected).abs().max().item() < 1e-5
 
 
 def test_onednn_mlp_declines_what_it_cannot_run():
-    fc1 = torch.nn.Conv2d(8, 32, 1)
+    def mlp(act=torch.nn.GELU(), **fc2):
+        return torch.nn.ModuleDict(dict(
+            fc1=torch.nn.Conv2d(8, 32, 1), act=act,
+            fc2=torch.nn.Conv2d(32, 8, fc2.pop('kernel_size', 1), **fc2)))
+
     cl = torch.randn(1, 8, 4, 4).contiguous(memory_format=torch.channels_last)
-    assert onednn_mlp.can_run(cl, fc1, torch.nn.GELU())
-    assert not onednn_mlp.can_run(cl, fc1, torch.nn.GELU('tanh'))
-    assert not onednn_mlp.can_run(cl, torch.nn.Linear(8, 32),
-                                  torch.nn.GELU())
-    assert not onednn_mlp.can_run(cl, fc1, torch.nn.ReLU())
-    assert not onednn_mlp.can_run(cl.contiguous(), fc1, torch.nn.GELU())
-    assert not onednn_mlp.can_run(cl.double(), fc1, torch.nn.GELU())
+    assert onednn_mlp.can_run(cl, mlp())
+    assert not onednn_mlp.can_run(cl, mlp(torch.nn.GELU('tanh')))
+    assert not onednn_mlp.can_run(cl, mlp(torch.nn.ReLU()))
+    assert not onednn_mlp.can_run(cl, mlp(kernel_size=3, padding=1))
+    assert not onednn_mlp.can_run(cl, mlp(groups=8))
+    assert not onednn_mlp.can_run(cl, Mlp(8, 32, torch.nn.GELU()))  # linear
+    assert not onednn_mlp.can_run(cl.contiguous(), mlp())
+    assert not onednn_mlp.can_run(cl.double(), mlp())
     with torch.autocast('cpu', dtype=torch.bfloat16):
-        assert not onednn_mlp.can_run(cl, fc1, torch.nn.GELU())
+        assert not onednn_mlp.can_run(cl, mlp())
 
 
 def test_fuse_folds_what_each_block_of_a_hybrid_has():
     """Layer scales fold into the layer before them where there is one (the
     MLP's fc2, the attention's proj; not the pooling, whose layer scale
     takes the one-group GroupNorm's weight instead), one-group GroupNorm
-    affines into the layer after them (fc1, qkv); LayerNorms keep theirs.
-    Every block is fused and runs in place without autograd."""
+    affines into the layer after them (fc1, qkv); LayerNorms keep theirs."""
     model = randomize_(
         PoolFormer('s12', token_mixer=('pooling', 'pooling', 'attention',
                                        'attention'),
@@ -215,6 +219,72 @@ def random_baseline(family, **kwargs):
     return model.eval()
 
 
+SMALL = dict(layers=[1, 1, 1, 1], embed_dims=[32, 32, 64, 64])
+IN_PLACE_CASES = {
+    'PoolFormer': lambda **kw: PoolFormer(SMALL, **kw),
+    'PoolFormer hybrid': lambda **kw: PoolFormer(
+        SMALL, token_mixer=('pooling', 'spatial_mlp', 'attention',
+                            'sepconv'), norm_cfg=('gn', 'ln', 'bn', 'gn'),
+        img_size=(64, 96), **kw),
+    'PoolFormerV2': lambda **kw: PoolFormerV2(SMALL, **kw),
+    'CAFormer': lambda **kw: CAFormer(SMALL, **kw),
+}
+
+
+@pytest.mark.parametrize('channels_last', [False, True])
+@pytest.mark.parametrize('case', IN_PLACE_CASES)
+def test_fused_blocks_sum_into_their_branches(case, channels_last):
+    """Without autograd every fused block (any mixer, norm, residual scale,
+    either layout) writes its output over its token mixer's or its MLP's
+    output and leaves its input as it was."""
+    model = random_baseline(
+        lambda **kw: IN_PLACE_CASES[case](channels_last=channels_last,
+                                          **kw)).fuse()
+    seen = []
+
+    def watch(block):
+        record = dict(branches=set())
+        seen.append(record)
+        block.register_forward_pre_hook(lambda _, args: record.update(
+            x=args[0], given=args[0].clone()))
+        for part in (block.token_mixer, block.mlp):
+            part.register_forward_hook(lambda _, __, out: record[
+                'branches'].add(out.untyped_storage().data_ptr()))
+        block.register_forward_hook(lambda _, __, out: record.update(
+            out=out.untyped_storage().data_ptr()))
+
+    for stage in model.stages:
+        for block in stage:
+            watch(block)
+    with torch.no_grad():
+        model(torch.randn(2, 3, 64, 96))
+    assert len(seen) == 4
+    for record in seen:
+        assert torch.equal(record['x'], record['given'])
+        assert record['out'] in record['branches']
+
+
+@pytest.mark.parametrize('family', [PoolFormer, CAFormer],
+                         ids=lambda f: f.__name__)
+def test_fused_blocks_keep_float32_sums_under_autocast(family):
+    """Under bf16 autocast a fused block's sum has the unfused one's dtype:
+    float32 where float32 scales or inputs make it so."""
+    plain = random_baseline(lambda **kw: family(SMALL, **kw))
+    fused = random_baseline(lambda **kw: family(SMALL, **kw)).fuse()
+    dtypes, outs = [], []
+    for model in (plain, fused):
+        found = []
+        for stage in model.stages:
+            stage[0].register_forward_hook(
+                lambda _, __, out, found=found: found.append(out.dtype))
+        with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16):
+            outs.append(model(X))
+        dtypes.append(found)
+    assert dtypes[0] == dtypes[1] and torch.float32 in dtypes[0]
+    for out, ref in zip(*outs):
+        assert ((out - ref).abs().max() / ref.abs().max()).item() < 0.03
+
+
 @pytest.mark.parametrize('family', BASELINES, ids=lambda f: f.__name__)
 def test_baseline_fast_paths_equal_the_default(family):
     """channels_last=True and fuse() (with either format) keep the outputs
@@ -299,9 +369,9 @@ def test_without_the_private_onednn_op_the_public_path_runs(plain,
     block = fused.stages[0][0]
     x = torch.randn(2, 64, 24, 40).contiguous(
         memory_format=torch.channels_last)
-    assert onednn_mlp.can_run(x, block.mlp.fc1, block.mlp.act)
+    assert onednn_mlp.can_run(x, block.mlp)
     monkeypatch.setattr(onednn_mlp, 'POINTWISE_OPS', None)
-    assert not onednn_mlp.can_run(x, block.mlp.fc1, block.mlp.act)
+    assert not onednn_mlp.can_run(x, block.mlp)
     with torch.no_grad():
         assert_same(fused(X), plain(X))
 

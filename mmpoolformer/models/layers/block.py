@@ -102,9 +102,10 @@ class MetaFormerBlock(nn.Module):
     their initial value is None); both branches pass through drop path.
     Once fused for inference (``fused``, set by
     :func:`~mmpoolformer.models.layers.fuse.fuse_block`), a block in eval
-    mode without autograd writes the sums over the tensors it allocated
-    itself (fresh ones cost page faults on CPU) and runs a 1x1-convolution
-    GELU MLP with its sum as two oneDNN convolutions where
+    mode without autograd writes each sum over its branch, the output of
+    its token mixer or MLP (fresh tensors cost page faults on CPU; a hook
+    that keeps that output sees the sum), and runs a 1x1-convolution GELU
+    MLP with its sum as two oneDNN convolutions where
     :func:`~mmpoolformer.models.layers.onednn_mlp.can_run`.
 
     Args:
@@ -159,9 +160,8 @@ class MetaFormerBlock(nn.Module):
         y, mlp = self.norm2(x), self.mlp
         unscaled = isinstance(self.layer_scale2, nn.Identity) and \
             isinstance(self.res_scale2, nn.Identity)
-        if unscaled and isinstance(mlp, Mlp) and onednn_mlp.can_run(
-                x, mlp.fc1, mlp.act):
-            return onednn_mlp.mlp_add_(x, y, mlp.fc1, mlp.fc2)
+        if unscaled and isinstance(mlp, Mlp) and onednn_mlp.can_run(x, mlp):
+            return onednn_mlp.mlp_add_(x, y, mlp)
         return _add_residual_(mlp(y), x, self.layer_scale2, self.res_scale2)
 
 
@@ -169,8 +169,14 @@ def _add_residual_(branch: torch.Tensor, x: torch.Tensor,
                    layer_scale: nn.Module,
                    res_scale: nn.Module) -> torch.Tensor:
     """``res_scale(x) + layer_scale(branch)``, written into ``branch``
-    unless it shares memory with ``x``."""
-    if branch.untyped_storage().data_ptr() == x.untyped_storage().data_ptr():
+    unless it shares memory with ``x`` or the sum has another dtype (under
+    autocast the float32 scales or ``x`` keep the sum in float32)."""
+    dtypes = {branch.dtype, x.dtype} | {
+        module.scale.dtype
+        for module in (layer_scale, res_scale) if isinstance(module, Scale)
+    }
+    if len(dtypes) > 1 or branch.untyped_storage().data_ptr() == \
+            x.untyped_storage().data_ptr():
         return res_scale(x) + layer_scale(branch)
     if isinstance(layer_scale, Scale):
         return torch.addcmul(res_scale(x), branch, layer_scale.per_channel(),

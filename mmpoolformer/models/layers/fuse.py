@@ -47,6 +47,16 @@ class InPlaceSquaredReLU(SquaredReLU):
         return torch.relu_(x).square_()
 
 
+class InPlacePooling(Pooling):
+    """:class:`Pooling` subtracting its input from the pooled map in place
+    where :func:`.block.in_place_allowed`."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not in_place_allowed():
+            return super().forward(x)
+        return self.pooled(x).sub_(x)
+
+
 class InPlaceStarReLU(StarReLU):
     """:class:`StarReLU` writing over its input (the separable
     convolution's hidden tensor) where :func:`.block.in_place_allowed`."""
@@ -136,8 +146,11 @@ def fuse_block(block: MetaFormerBlock) -> MetaFormerBlock:
     says, and set to run in place. Outputs stay equal to float rounding."""
     mixer, mlp = block.token_mixer, block.mlp
     name = MIXER_INPUT_LAYER.get(type(mixer))
-    if type(mixer) is Pooling and _has_affine(block.norm1):
-        _fold_norm_into_pooling(block)
+    if type(mixer) is Pooling:
+        if _has_affine(block.norm1):
+            _fold_norm_into_pooling(block)
+        block.token_mixer = InPlacePooling(mixer.pool.kernel_size,
+                                           mixer.nhwc)
     elif name is not None and _has_affine(block.norm1):
         setattr(mixer, name, _fold_norm(block.norm1, getattr(mixer, name)))
     if type(mixer) is SepConv and type(mixer.act1) is StarReLU:

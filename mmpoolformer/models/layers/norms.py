@@ -42,8 +42,8 @@ def normalize_per_sample(x: torch.Tensor, eps: float) -> torch.Tensor:
 class GroupNorm(nn.GroupNorm):
     """``nn.GroupNorm`` as ``GN`` in our scope, the channels first as mmcv's
     ``build_norm_layer`` passes them to any class but ``nn.GroupNorm``; with
-    one group (PoolFormer's norm) channels-last maps, and any map where the
-    norm has no weights (none asked for, or folded away by ``fuse()``), take
+    one group (PoolFormer's norm) channels-last maps, and any map once
+    ``fuse()`` has folded its weights away, take
     :func:`normalize_per_sample`.
 
     Args:
@@ -61,11 +61,12 @@ class GroupNorm(nn.GroupNorm):
         super().__init__(num_groups, num_channels, eps=eps, affine=affine)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.num_groups != 1 or self.weight is not None and (
-                x.is_contiguous() and not torch.onnx.is_in_onnx_export()):
+        if self.num_groups != 1 or not self.affine or (
+                self.weight is not None and x.is_contiguous()
+                and not torch.onnx.is_in_onnx_export()):
             return super().forward(x)
         x = normalize_per_sample(x, self.eps)
-        if self.weight is None:
+        if self.weight is None:  # folded away by fuse()
             return x
         return torch.addcmul(self.bias[:, None, None], x,
                              self.weight[:, None, None])
@@ -121,7 +122,7 @@ class PerSampleNorm(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = F.layer_norm(x, x.shape[1:], eps=self.eps)
-        if self.weight is None:  # folded into the next layer by fuse()
+        if self.weight is None:  # folded away by fuse()
             return x
         if self.bias is None:
             return x * self.weight

@@ -23,25 +23,36 @@ def _pointwise_ops():
 POINTWISE_OPS = _pointwise_ops()
 
 
-def can_run(x: torch.Tensor, fc1: nn.Conv2d, act: nn.Module) -> bool:
-    """Whether :func:`mlp_add_` can run the MLP for ``x``: 1x1
-    convolutions of float32 maps on the CPU in the channels-last format,
-    without autocast, with exact GELU."""
-    return (POINTWISE_OPS is not None and isinstance(fc1, nn.Conv2d)
-            and x.device.type == 'cpu'
+def _is_pointwise(layer: nn.Module) -> bool:
+    """Whether ``layer`` is a 1x1 convolution of stride 1, unpadded and
+    ungrouped."""
+    return isinstance(layer, nn.Conv2d) and (
+        layer.kernel_size, layer.stride, layer.padding, layer.dilation,
+        layer.groups) == ((1, 1), (1, 1), (0, 0), (1, 1), 1)
+
+
+def can_run(x: torch.Tensor, mlp: nn.Module) -> bool:
+    """Whether :func:`mlp_add_` can run ``mlp`` (``fc2(act(fc1(x)))``) for
+    ``x``: 1x1 convolutions of float32 maps on the CPU in the channels-last
+    format, without autocast, with exact GELU."""
+    fc1, act = mlp.fc1, mlp.act
+    return (POINTWISE_OPS is not None and _is_pointwise(fc1)
+            and _is_pointwise(mlp.fc2) and x.device.type == 'cpu'
             and x.dtype == fc1.weight.dtype == torch.float32
             and x.is_contiguous(memory_format=torch.channels_last)
             and not torch.is_autocast_enabled('cpu')
             and type(act) is nn.GELU and act.approximate == 'none')
 
 
-def mlp_add_(x: torch.Tensor, y: torch.Tensor, fc1: nn.Conv2d,
-             fc2: nn.Conv2d) -> torch.Tensor:
-    """Returns ``x + fc2(gelu(fc1(y)))``, written into ``x``.
+def mlp_add_(x: torch.Tensor, y: torch.Tensor,
+             mlp: nn.Module) -> torch.Tensor:
+    """Returns ``x + mlp(y)``, written into ``x``.
 
-    No autograd: for inference, on tensors :func:`can_run` accepts.
+    No autograd: for inference, on tensors and an MLP :func:`can_run`
+    accepts.
     """
     conv_act, conv_add_ = POINTWISE_OPS
+    fc1, fc2 = mlp.fc1, mlp.fc2
     hidden = conv_act(y, fc1.weight, fc1.bias, *_ONE, 'gelu', [], 'none')
     return conv_add_(x, hidden, fc2.weight, fc2.bias, *_ONE, 'add', None,
                      None, [], None)

@@ -45,12 +45,14 @@ class Pooling(nn.Module):
         self.pool = nn.AvgPool2d(
             pool_size, 1, pool_size // 2, count_include_pad=False)
 
+    def pooled(self, x: torch.Tensor) -> torch.Tensor:
+        """The average of each window, in the layout of ``x``."""
+        if self.nhwc:
+            return self.pool(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+        return self.pool(x)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pooled = self.pool(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1) \
-            if self.nhwc else self.pool(x)
-        # In place: the pooled map is a fresh tensor that autograd does not
-        # keep.
-        return pooled.sub_(x)
+        return self.pooled(x) - x
 
 
 @MODELS.register_module()
