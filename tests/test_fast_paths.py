@@ -221,13 +221,12 @@ def random_baseline(family, **kwargs):
 
 SMALL = dict(layers=[1, 1, 1, 1], embed_dims=[32, 32, 64, 64])
 IN_PLACE_CASES = {
-    'PoolFormer': lambda **kw: PoolFormer(SMALL, **kw),
-    'PoolFormer hybrid': lambda **kw: PoolFormer(
-        SMALL, token_mixer=('pooling', 'spatial_mlp', 'attention',
-                            'sepconv'), norm_cfg=('gn', 'ln', 'bn', 'gn'),
-        img_size=(64, 96), **kw),
-    'PoolFormerV2': lambda **kw: PoolFormerV2(SMALL, **kw),
-    'CAFormer': lambda **kw: CAFormer(SMALL, **kw),
+    'PoolFormer': (PoolFormer, {}),
+    'PoolFormer hybrid': (PoolFormer, dict(
+        token_mixer=('pooling', 'spatial_mlp', 'attention', 'sepconv'),
+        norm_cfg=('gn', 'ln', 'bn', 'gn'), img_size=(64, 96))),
+    'PoolFormerV2': (PoolFormerV2, {}),
+    'CAFormer': (CAFormer, {}),
 }
 
 
@@ -237,9 +236,9 @@ def test_fused_blocks_sum_into_their_branches(case, channels_last):
     """Without autograd every fused block (any mixer, norm, residual scale,
     either layout) writes its output over its token mixer's or its MLP's
     output and leaves its input as it was."""
-    model = random_baseline(
-        lambda **kw: IN_PLACE_CASES[case](channels_last=channels_last,
-                                          **kw)).fuse()
+    family, kwargs = IN_PLACE_CASES[case]
+    model = random_baseline(family, arch=SMALL, channels_last=channels_last,
+                            **kwargs).fuse()
     seen = []
 
     def watch(block):
@@ -269,8 +268,8 @@ def test_fused_blocks_sum_into_their_branches(case, channels_last):
 def test_fused_blocks_keep_float32_sums_under_autocast(family):
     """Under bf16 autocast a fused block's sum has the unfused one's dtype:
     float32 where float32 scales or inputs make it so."""
-    plain = random_baseline(lambda **kw: family(SMALL, **kw))
-    fused = random_baseline(lambda **kw: family(SMALL, **kw)).fuse()
+    plain = random_baseline(family, arch=SMALL)
+    fused = random_baseline(family, arch=SMALL).fuse()
     dtypes, outs = [], []
     for model in (plain, fused):
         found = []
@@ -323,10 +322,9 @@ def test_baseline_fuse_folds_per_sample_norms_with_bias():
     """PerSampleNorms before the separable convolution, the attention and
     the MLP fold into them, biases included; with and without autograd
     (in place) a fused block gives the same and leaves its input alone."""
-    arch = dict(layers=[1, 1, 1, 1], embed_dims=[32, 32, 64, 64])
     norm_cfg = dict(type='PerSampleNorm', bias=True)
-    plain = random_baseline(CAFormer, arch=arch, norm_cfg=norm_cfg)
-    fused = random_baseline(CAFormer, arch=arch, norm_cfg=norm_cfg).fuse()
+    plain = random_baseline(CAFormer, arch=SMALL, norm_cfg=norm_cfg)
+    fused = random_baseline(CAFormer, arch=SMALL, norm_cfg=norm_cfg).fuse()
     for stage, name in ((0, 'pwconv1'), (2, 'qkv')):
         block = fused.stages[stage][0]
         assert getattr(block.token_mixer, name).bias is not None
