@@ -1,13 +1,8 @@
-"""Atomic local writes for mmengine, so that no checkpoint is left
-truncated: mmengine writes straight into the target, where a killed process
-leaves part of a file. This backend writes a temporary file in the same
-folder, flushes it and renames it over the target.
-
-It is registered as :data:`ATOMIC_BACKEND`, beside mmengine's untouched
-``local``: :class:`mmpoolformer.Runner` selects it for checkpoints, any
-``CheckpointHook`` can with
-``backend_args=dict(backend='mmpoolformer_atomic_local')``.
-"""
+"""Atomic local writes, so that a killed process leaves no truncated
+checkpoint: a temporary file in the same folder, flushed and renamed over
+the target. Registered as :data:`ATOMIC_BACKEND` beside mmengine's
+``local``; our Runner selects it for checkpoints, a ``CheckpointHook`` can
+with ``backend_args=dict(backend='mmpoolformer_atomic_local')``."""
 import os
 import os.path as osp
 import tempfile

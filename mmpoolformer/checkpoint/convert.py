@@ -1,6 +1,5 @@
-"""Checkpoints of any layout of :mod:`.layouts` in the names of our models:
-a backbone's state dict, or a whole model's (a detector, a segmentor, a
-classifier, or a bare backbone or classifier of another code base)."""
+"""State dicts of any layout of :mod:`.layouts` in our models' names: a
+backbone's, or a whole detector's, segmentor's or classifier's."""
 from typing import Optional, Tuple
 
 import torch.nn as nn
@@ -14,8 +13,7 @@ from .layouts import (POOLFORMER, Family, Layout, Mapped, StateDict, detect,
 def map_backbone(state_dict: StateDict,
                  family: Family) -> Tuple[Layout, Mapped]:
     """The layout of a backbone state dict of ``family`` and its tensors in
-    our names; a CheckpointError where no weights of ``family`` are
-    recognised (naming the family of other weights)."""
+    our names, or a CheckpointError naming what it is instead."""
     layout = detect(state_dict)
     if layout is None:
         sample = ', '.join(list(state_dict)[:5])
@@ -33,13 +31,9 @@ def map_backbone(state_dict: StateDict,
 
 def convert_backbone_state_dict(state_dict: StateDict,
                                 family: Family = POOLFORMER) -> StateDict:
-    """A backbone state dict (without ``backbone.``) of any layout of
-    ``family`` in our names; a classifier's final norm becomes the last
-    output norm and its head is dropped (and listed in the log).
-
-    Raises:
-        CheckpointError: No weights of ``family`` were recognised.
-    """
+    """A backbone state dict of any layout of ``family`` in our names, a
+    classifier's final norm as the last output norm, its head dropped (and
+    logged); a CheckpointError where no weights of ``family`` are found."""
     layout, mapped = map_backbone(state_dict, family)
     head = [layout.head + k for k in mapped.head]
     print_log(f'{family.name}: loading {len(state_dict)} tensors of the '
@@ -51,9 +45,8 @@ def convert_backbone_state_dict(state_dict: StateDict,
 
 def convert_on_load(backbone: nn.Module, state_dict: StateDict, prefix: str,
                     *args) -> None:
-    """A ``load_state_dict`` pre-hook: the backbone's keys (under
-    ``prefix``) of another layout of its ``checkpoint_family`` become ours,
-    in place; weights of another family make ``load_state_dict`` raise."""
+    """A ``load_state_dict`` pre-hook converting the backbone's keys of
+    another layout of its family in place (another family's: an error)."""
     keys = [k for k in state_dict if k.startswith(prefix)]
     local = {k[len(prefix):]: state_dict[k] for k in keys}
     layout, family = detect(local), backbone.checkpoint_family
@@ -72,8 +65,7 @@ def convert_on_load(backbone: nn.Module, state_dict: StateDict, prefix: str,
 
 def split_backbone(state_dict: StateDict,
                    prefix: str = 'backbone.') -> Tuple[StateDict, StateDict]:
-    """Splits a whole-model state dict into (backbone without prefix, the
-    rest)."""
+    """(The tensors under ``prefix``, without it; the rest)."""
     backbone = {
         k[len(prefix):]: v
         for k, v in state_dict.items() if k.startswith(prefix)
@@ -83,14 +75,11 @@ def split_backbone(state_dict: StateDict,
 
 
 def convert_state_dict(state_dict: StateDict) -> StateDict:
-    """A backbone, classifier, detector or segmentor checkpoint in the
-    whole-model names of our configs: a whole model's ``backbone.*``
-    converted, the rest kept; a bare one (official ImageNet, timm) as our
-    classifiers have it, ``backbone.*``, ``head.fc.*`` and the final norm in
-    the backbone (PoolFormer) or as ``head.norm`` (the Baselines).
-
-    Raises:
-        CheckpointError: No weights of a family here were recognised.
+    """A whole-model state dict in our configs' names: a model's
+    ``backbone.*`` converted, the rest kept; a bare backbone or classifier
+    (official, timm) as our classifiers name it (``backbone.*``,
+    ``head.fc.*``, the final norm in the backbone or, for the Baselines,
+    ``head.norm``). A CheckpointError where no family's weights are found.
     """
     backbone, rest = split_backbone(state_dict)
     layout = detect(backbone or state_dict)
@@ -113,9 +102,8 @@ def convert_state_dict(state_dict: StateDict) -> StateDict:
 
 
 def foreign_layout(state_dict: StateDict) -> Optional[str]:
-    """The layout of a checkpoint whose names our models do not have (any
-    layout here but a whole model of ours: a bare backbone of ours too),
-    else None (ours, or no layout here)."""
+    """The layout of a checkpoint our models' names do not fit, else None
+    (a whole model of ours, or no layout here)."""
     backbone, _ = split_backbone(state_dict)
     layout = detect(backbone or state_dict)
     if layout is None:

@@ -1,5 +1,5 @@
-"""Whole checkpoints in another code base's layout, converted to the names
-our configs' models have, as files: ``tools/convert_checkpoint.py``."""
+"""Checkpoint files converted to our configs' names
+(``tools/convert_checkpoint.py``)."""
 import io
 
 import torch
@@ -11,13 +11,9 @@ from .safe_load import load_state_dict
 
 
 def convert_checkpoint_file(src: str, dst: str) -> int:
-    """Saves the checkpoint ``src`` (path or URL, read safely) to ``dst``
-    through :func:`convert_state_dict`; returns the number of tensors.
-
-    Raises:
-        CheckpointError: ``src`` is missing, unsafe or holds no weights of a
-            layout of :mod:`.layouts`; the message names it.
-    """
+    """Saves ``src`` (path or URL, read safely) to ``dst`` through
+    :func:`convert_state_dict` and returns the number of tensors; a
+    CheckpointError naming ``src`` where it cannot."""
     try:
         state_dict = convert_state_dict(load_state_dict(src))
     except CheckpointError as error:

@@ -1,9 +1,5 @@
-"""Every checkpoint layout mmpoolformer reads, one row each, and the one
-function that maps a row's names to ours (the official MetaFormer
-Baselines'): a layout is recognised by a key only it has (rows tried in
-order), renamed by regexes, its pointwise weights reshaped between 1x1
-convolutions and linear layers, a classifier's final norm and head set
-apart."""
+"""Every checkpoint layout read, one row each, and :func:`to_ours`, which
+maps a row's names to ours (the official MetaFormer Baselines')."""
 import re
 from dataclasses import dataclass
 from typing import Callable, Dict, Optional, Tuple, Union
@@ -14,25 +10,23 @@ StateDict = Dict[str, torch.Tensor]
 Rename = Tuple[str, Union[str, Callable[[re.Match], str]]]
 
 
-# Our names: downsample_layers.{i} (the stem, i = 0, or the downsampling
-# into stage i), stages.{i}.{j} (its blocks), norm{i} (its output norm),
-# pos_embed{i}; the group that matches is the stage.
+# Our keys of stage i: downsample_layers.{i}, stages.{i}, norm{i},
+# pos_embed{i}.
 STAGE_KEY = re.compile(
     r'(?:downsample_layers|stages)\.(\d+)\.|norm(\d+)\.|pos_embed(\d+)$')
 
 
 def stage_of(key: str) -> Optional[int]:
-    """The stage a key of ours belongs to, or None for a key of no
-    stage."""
+    """The stage of a key of ours, or None."""
     m = STAGE_KEY.match(key)
     return int(next(filter(None, m.groups()))) if m else None
 
 
 @dataclass(frozen=True)
 class Family:
-    """The models whose weights fit each other: ``name``, the dimensions
-    of their pointwise weights (4: 1x1 convolutions, 2: linear) and whether
-    a whole classifier keeps the final norm in its head (``head.norm``)."""
+    """Models whose weights fit each other: the dimensions of their
+    pointwise weights (4: 1x1 convolutions, 2: linear), and whether their
+    classifiers keep the final norm in the head (``head.norm``)."""
     name: str
     weight_dims: int
     norm_in_head: bool
@@ -50,24 +44,13 @@ def num_stages(state_dict: StateDict) -> int:
 
 @dataclass(frozen=True)
 class Layout:
-    """A backbone checkpoint layout (keys without ``backbone.``).
-
-    Attributes:
-        name (str): For messages.
-        family (Family): The backbones its weights are for.
-        marker (str): Matches a key only this layout has, whose tensor has
-            ``marker_dims`` dimensions where that is given.
-        renames (tuple): ``(pattern, replacement)`` pairs applied in order
-            to every key: our names.
-        pointwise (str): Matches pointwise weights (our names), reshaped to
-            the family's ``weight_dims``.
-        final_norm (str): Key prefix (our names) of a classifier's final
-            norm.
-        head (str): Key prefix of a classifier's head (``head.fc.*`` of a
-            whole classifier).
-        pos_embeds_in_network (bool): Position embeddings may be entries of
-            ``network`` (:func:`lift_pos_embeds`).
-    """
+    """A backbone checkpoint layout (keys without ``backbone.``): its
+    ``family``; a ``marker`` matching a key only it has (of ``marker_dims``
+    dimensions where given; rows tried in order); ``renames``, (pattern,
+    replacement) pairs applied in order to each key; ``pointwise`` weights
+    (our names) reshaped to the family's; the key prefixes of a
+    classifier's ``final_norm`` (our names) and ``head``; whether position
+    embeddings may be entries of ``network`` (:func:`lift_pos_embeds`)."""
     name: str
     family: Family
     marker: str
@@ -81,9 +64,9 @@ class Layout:
 
 def _stage(plus: int, prefix: str,
            suffix: str = '') -> Callable[[re.Match], str]:
-    """A replacement for an official PoolFormer index ``k`` into
-    ``network`` (``2i`` the blocks of stage ``i``, ``2i - 1`` the
-    downsampling into it): ``prefix``, ``(k + plus) // 2``, ``suffix``."""
+    """The replacement of an index ``k`` into the official ``network``
+    (``2i``: stage ``i``'s blocks, ``2i - 1``: the downsampling into it):
+    ``prefix``, ``(k + plus) // 2``, ``suffix``."""
     return lambda m: f'{prefix}{(int(m.group(1)) + plus) // 2}{suffix}'
 
 
@@ -152,11 +135,10 @@ OFFICIAL_POS_EMBED = re.compile(r'network\.(\d+)\.pos_embed$')
 
 
 def lift_pos_embeds(state_dict: StateDict) -> StateDict:
-    """The official MetaFormer hybrids keep each position embedding as an
-    entry of ``network`` of its own (``network.{k}.pos_embed``), which
-    shifts the later entries; in the official PoolFormer's names it is
-    ``pos_embed{j}`` and every entry ``network.{k}`` moves to
-    ``network.{j}``, ``j`` being ``k`` less the embeddings before it."""
+    """The official hybrids' position embeddings, entries
+    ``network.{k}.pos_embed`` of their own, as ``pos_embed{j}``, and each
+    ``network.{k}`` as ``network.{j}``, ``j`` being ``k`` less the
+    embeddings before it (the official PoolFormer's names)."""
     embeds = [int(m.group(1)) for k in state_dict
               if (m := OFFICIAL_POS_EMBED.match(k))]
 
@@ -175,9 +157,7 @@ def lift_pos_embeds(state_dict: StateDict) -> StateDict:
 
 
 def has_our_names(state_dict: StateDict, layout: Layout) -> bool:
-    """Whether a backbone state dict of ``layout`` loads by name: no
-    renames, no classifier's final norm or head, no embeddings in
-    ``network``."""
+    """Whether a backbone state dict of ``layout`` loads by name."""
     return not layout.renames and not any(
         k.startswith((layout.final_norm, layout.head))
         or OFFICIAL_POS_EMBED.match(k) for k in state_dict)
@@ -186,15 +166,14 @@ def has_our_names(state_dict: StateDict, layout: Layout) -> bool:
 @dataclass
 class Mapped:
     """A backbone state dict in our names: the backbone's tensors, a
-    classifier's final norm (as the last output norm) and its head (keys
-    after ``head.fc.``), the last two empty where there are none."""
+    classifier's final norm (as the last output norm) and head (keys after
+    ``head.fc.``), each maybe empty."""
     backbone: StateDict
     final_norm: StateDict
     head: StateDict
 
     def with_final_norm(self) -> StateDict:
-        """The backbone's tensors and the final norm as its last output
-        norm."""
+        """The backbone's tensors and the final norm."""
         return {**self.backbone, **self.final_norm}
 
 

@@ -22,8 +22,8 @@ def _listing(keys) -> str:
 
 def _backbone_and_rest(state_dict: StateDict, filename: str,
                        prefix: Optional[str]) -> Tuple[StateDict, StateDict]:
-    """The backbone's tensors of a checkpoint (those under ``prefix``, else
-    under ``backbone.`` in a whole model, else all) and the others."""
+    """(The backbone's tensors: under ``prefix``, else ``backbone.``, else
+    all; the others)."""
     backbone, rest = split_backbone(state_dict, prefix or 'backbone.')
     if prefix and not backbone:
         raise CheckpointError(f'{filename} has no keys under the prefix '
@@ -32,10 +32,9 @@ def _backbone_and_rest(state_dict: StateDict, filename: str,
 
 
 def is_classifier(backbone: StateDict, rest: StateDict) -> bool:
-    """Whether a checkpoint (its stored ``backbone`` tensors and the
-    ``rest``) is a classifier's: a bare backbone with the official final
-    norm (``norm.*``) or a head (``head.*``), or a whole model whose other
-    tensors are all its head's (mmpretrain's ``ImageClassifier``)."""
+    """Whether a checkpoint is a classifier's: a bare backbone with the
+    final ``norm.*`` or ``head.*``, or a whole model whose ``rest`` is all
+    ``head.*`` (mmpretrain's)."""
     if rest:
         return all(k.startswith('head.') for k in rest)
     return any(k.startswith(('norm.', 'head.')) for k in backbone)
@@ -46,8 +45,7 @@ def _is_output_norm(key: str) -> bool:
 
 
 def _last_norm_keys(state_dict: StateDict) -> List[str]:
-    """The keys of a converted classifier's final norm (the last output
-    norm)."""
+    """The keys of the last output norm."""
     norms = [k for k in state_dict if _is_output_norm(k)]
     last = max((stage_of(k) for k in norms), default=None)
     return sorted(k for k in norms if stage_of(k) == last)
@@ -61,26 +59,16 @@ def load_pretrained_backbone(backbone: nn.Module,
     """Loads ``filename`` (path or URL, any layout of ``family``) into
     ``backbone``, exactly or not at all.
 
-    A classifier's final norm (:func:`is_classifier`) is skipped, as the
-    official detection and segmentation code does. Output norms the
-    checkpoint lacks keep their initialisation and the weights of stages
-    the backbone does not build are skipped; the log says which. Any other
-    difference raises.
-
-    Args:
-        backbone (nn.Module): A backbone of ``family``.
-        filename (str): Checkpoint path or URL.
-        prefix (str, optional): Take only the keys under it. Defaults to
-            None: those under ``backbone.`` in a whole model, else all.
-        keep_classifier_norm (bool): Load a classifier's final norm into
-            the last output norm. Defaults to False.
-        family (Family): ``POOLFORMER`` or ``BASELINES``. Defaults to
-            ``POOLFORMER``.
+    A classifier's final norm is skipped (unless ``keep_classifier_norm``),
+    as the official detection and segmentation code does; so are stages the
+    backbone does not build, and output norms the checkpoint lacks keep
+    their initialisation; the log says which. ``prefix``: only the keys
+    under it (by default ``backbone.`` in a whole model, else all).
 
     Raises:
         CheckpointError: The file is missing, unreadable or unsafe, holds no
-            weights of ``family``, or is of another arch (missing,
-            unexpected or differently shaped tensors); the message names it.
+            weights of ``family``, or is of another arch; the message names
+            the file and the tensors.
     """
     stored, rest = _backbone_and_rest(
         load_state_dict(filename), filename, prefix)

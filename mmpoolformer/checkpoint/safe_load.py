@@ -1,8 +1,6 @@
-"""Checkpoint loading that cannot execute code: ``torch.load(weights_only=
-True)`` with an allow-list of exactly what mmengine's Runner writes besides
-tensors (its history buffers and their numpy values), so that Runner
-checkpoints load on torch >= 2.6 and a crafted pickle is refused.
-"""
+"""Checkpoint loading that cannot run code: ``weights_only=True`` with an
+allow-list of what mmengine's Runner writes besides tensors (its history
+buffers and their numpy values)."""
 import os.path as osp
 import pickle
 import zipfile
@@ -45,13 +43,9 @@ def _mmengine_safe_globals() -> list:
 
 
 def load_checkpoint_file(filename: str, map_location: Any = 'cpu') -> Any:
-    """Loads a local file or URL (downloaded once into torch's hub cache)
-    with ``weights_only=True``.
-
-    Raises:
-        CheckpointError: the file is missing, cannot be downloaded, is not a
-            PyTorch checkpoint, or holds objects outside the allow-list.
-    """
+    """Loads a file or URL (cached by torch's hub) with
+    ``weights_only=True``; a CheckpointError where it is missing, cannot be
+    downloaded or read, or holds objects outside the allow-list."""
     try:
         if filename.startswith(URL_PREFIXES):
             return torch.hub.load_state_dict_from_url(
@@ -80,9 +74,8 @@ def load_checkpoint_file(filename: str, map_location: Any = 'cpu') -> Any:
 
 def load_state_dict(filename: str,
                     map_location: Any = 'cpu') -> Dict[str, torch.Tensor]:
-    """Loads a checkpoint safely and returns its state dict, unwrapping the
-    ``state_dict`` (mmengine, timm) or ``model`` (official training) entry
-    when there is one."""
+    """The state dict of a checkpoint loaded safely (its ``state_dict`` or
+    ``model`` entry where it has one)."""
     checkpoint = load_checkpoint_file(filename, map_location)
     if isinstance(checkpoint, dict):
         for key in ('state_dict', 'model'):
@@ -98,7 +91,6 @@ def load_state_dict(filename: str,
 
 def allow_mmengine_checkpoint_types() -> None:
     """Adds mmengine's checkpoint types to torch's ``weights_only``
-    allow-list: the one process-wide change of ``import mmpoolformer``,
-    without which mmengine 0.10 (which calls ``torch.load`` without
-    ``weights_only``) resumes from no Runner checkpoint on torch >= 2.6."""
+    allow-list (``import mmpoolformer``'s one process-wide change), without
+    which mmengine 0.10 resumes no Runner checkpoint on torch >= 2.6."""
     torch.serialization.add_safe_globals(_mmengine_safe_globals())

@@ -1,23 +1,18 @@
-"""Checks of constructor arguments.
-
-Each ``check_*(name, value, ...)`` returns ``value`` (as an int or a list
-where it says so) or refuses it where it enters, with a TypeError (wrong
-type) or a ValueError (wrong value) whose message names the argument, the
-value and what is allowed. ``bool`` is refused where an int or a number is
-asked for, although Python counts it as one.
-"""
+"""Checks of constructor arguments: each ``check_*(name, value, ...)``
+returns ``value`` or raises a TypeError (wrong type, ``bool`` for a number
+too) or ValueError naming the argument, the value and what is allowed."""
 import math
 from numbers import Integral, Real
 from typing import Any, List, Optional
 
 
 def is_int(value: Any) -> bool:
-    """Whether ``value`` is an int (numpy's included), not a bool."""
+    """Whether ``value`` is an int (numpy's too), not a bool."""
     return isinstance(value, Integral) and not isinstance(value, bool)
 
 
 def is_number(value: Any) -> bool:
-    """Whether ``value`` is a real number (numpy's included), not a bool."""
+    """Whether ``value`` is a real number (numpy's too), not a bool."""
     return isinstance(value, Real) and not isinstance(value, bool)
 
 
@@ -27,7 +22,7 @@ def _refuse(name: str, value: Any, allowed: str, type_ok: bool) -> None:
 
 
 def check_bool(name: str, value: Any) -> bool:
-    """True or False; anything else (1, 'yes') is a TypeError."""
+    """True or False (not 1 or 'yes')."""
     if not isinstance(value, bool):
         raise TypeError(f'{name} must be True or False, got {value!r}')
     return value
@@ -42,8 +37,7 @@ def check_int(name: str, value: Any, minimum: Optional[int] = None) -> int:
 
 
 def check_odd_size(name: str, value: Any) -> int:
-    """A window size: an odd positive int, the only windows centred on each
-    position that keep the map's size."""
+    """An odd positive int: a window that keeps the map's size."""
     if not is_int(value) or value < 1 or value % 2 == 0:
         _refuse(name, value, 'an odd positive int (an even window would '
                 'shift the map and change its size)', is_int(value))
@@ -71,8 +65,8 @@ def check_number(name: str,
 
 
 def check_list(name: str, value: Any, length: Optional[int] = None) -> List:
-    """A list or tuple (not a str) of ``length`` entries, or of any number
-    but none, as a list."""
+    """A list or tuple of ``length`` entries (else not empty), as a
+    list."""
     allowed = f'a list of {length} entries' if length is not None \
         else 'a non-empty list'
     is_list = isinstance(value, (list, tuple))

@@ -1,6 +1,4 @@
-"""Checks of the MetaFormer backbones' arguments: the arch, per-stage
-values, the input size, ``out_indices``, ``frozen_stages`` and the init
-config."""
+"""Checks of the MetaFormer backbones' arguments."""
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -13,9 +11,8 @@ CfgOrStages = Union[str, Dict, Sequence[Union[str, Dict]]]
 
 def per_stage(name: str, value: Any, num_stages: int,
               check: Optional[Callable[[str, Any], Any]] = None) -> List:
-    """``value`` for each stage: one value for all stages, or a list or
-    tuple of one a stage, each passed through ``check(name, entry)`` where
-    one is given."""
+    """``value`` (one for all stages, or a list or tuple of one a stage)
+    for each stage, each entry through ``check(name, entry)`` if given."""
     values = list(value) if isinstance(value, (list, tuple)) \
         else [value] * num_stages
     if len(values) != num_stages:
@@ -33,10 +30,9 @@ def optional_number(name: str, value: Any) -> Optional[float]:
 
 def parse_arch(arch: Union[str, Dict], arch_settings: Dict[str, Dict],
                model: str, optional: Dict) -> Dict:
-    """The settings of ``arch`` (a name in ``arch_settings``, or a dict with
-    ``layers`` and ``embed_dims`` and optionally the keys of ``optional``),
-    checked, with every key filled in from ``optional`` (``mlp_ratios``
-    None: 4 for every stage); ``model`` names it in messages."""
+    """``arch`` (a name in ``arch_settings`` or a dict with ``layers``,
+    ``embed_dims`` and optionally the keys of ``optional``) checked, the
+    keys of ``optional`` filled in (``mlp_ratios`` None: 4 each)."""
     allowed = (f'one of {sorted(arch_settings)} or a dict with the keys '
                f'"layers" and "embed_dims"' +
                (f' and optionally {sorted(optional)}' if optional else ''))
@@ -96,8 +92,8 @@ def parse_img_size(img_size: Union[int, Sequence[int]],
 
 def block_drop_path_rates(drop_path_rate: float,
                           num_blocks: int) -> List[float]:
-    """The drop path rate of each block: rising linearly from 0 to
-    ``drop_path_rate``, which must be in [0, 1)."""
+    """Each block's drop path, rising linearly from 0 to
+    ``drop_path_rate``, in [0, 1)."""
     check_number('drop_path_rate', drop_path_rate, 0, 1, high_open=True)
     rates = torch.linspace(0, drop_path_rate, num_blocks).tolist()
     if max(rates) >= 1:
@@ -142,8 +138,8 @@ def check_frozen_stages(frozen_stages: int,
 def parse_init_cfg(pretrained: Optional[str],
                    init_cfg: Optional[Union[Dict, List[Dict]]],
                    default: Dict) -> Union[Dict, List[Dict]]:
-    """The init config: ``pretrained`` turned into one, None into
-    ``default`` (the family's official initialisation)."""
+    """The init config: ``pretrained``'s, else ``init_cfg`` or
+    ``default``."""
     if pretrained is not None:
         if not isinstance(pretrained, str):
             raise TypeError('pretrained must be a checkpoint path or URL '

@@ -1,7 +1,5 @@
-"""The MetaFormer backbone: one model for PoolFormer (with its hybrids and
-ablations) and the MetaFormer Baselines (PoolFormerV2, ConvFormer,
-CAFormer). Each family is a registered subclass that turns its own
-arguments into the configuration of each stage."""
+"""The MetaFormer backbone of PoolFormer (its hybrids and ablations too)
+and the MetaFormer Baselines: one model, a registered subclass a family."""
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -27,10 +25,7 @@ DOWNSAMPLING = (3, 2, 1)
 # The smallest side the stem's kernel takes.
 MIN_IMG_SIZE = STEM[0] - 2 * STEM[2]
 
-# The official initialisations: PoolFormer's MLP convolutions and linear
-# layers, or every convolution and linear layer of the Baselines, drawn
-# from N(0, 0.02^2) cut at +-2 (nothing is cut in practice), biases 0; the
-# other layers keep PyTorch's default.
+# The official initialisations: N(0, 0.02^2) weights, zero biases.
 OFFICIAL_INIT_CFG = dict(
     type='TruncNormal', layer=['PointwiseConv2d', 'Linear'], std=.02, bias=0.)
 BASELINE_INIT_CFG = dict(
@@ -53,10 +48,8 @@ def stage_sizes(img_size: Tuple[int, int],
 
 def build_layer(argument: str, stage: int, build: Callable[..., nn.Module],
                 cfg: Union[str, Dict], **kwargs) -> nn.Module:
-    """``build(cfg, **kwargs)``; any error of the constructor (mmcv
-    asserts, GroupNorm's division by ``num_groups``) becomes a ValueError (a
-    TypeError stays one) naming the backbone's argument, the stage and
-    ``cfg``."""
+    """``build(cfg, **kwargs)``; an error of the constructor becomes a
+    ValueError (or TypeError) naming the argument, the stage and ``cfg``."""
     try:
         return build(cfg, **kwargs)
     except Exception as error:
@@ -68,76 +61,63 @@ def build_layer(argument: str, stage: int, build: Callable[..., nn.Module],
 class MetaFormer(BaseModule):
     """A MetaFormer backbone: a 7x7 stride-4 stem, then stages of
     :class:`~mmpoolformer.models.layers.MetaFormerBlock`, each after a 3x3
-    stride-2 downsampling, with multi-scale outputs.
+    stride-2 downsampling; the outputs of ``out_indices``.
 
     Build it through a family (:class:`PoolFormer`, :class:`PoolFormerV2`,
     :class:`ConvFormer`, :class:`CAFormer`), which turns its own arguments
-    into ``stage_cfgs`` and takes the others documented here. ``nhwc`` says
-    which maps the blocks see: PoolFormer's (N, C, H, W) with
-    1x1-convolution MLPs, or the Baselines' (N, H, W, C) with linear MLPs.
-
-    Parameters carry the official MetaFormer Baselines' names:
-    ``downsample_layers.{i}`` (the stem or the downsampling into stage
-    ``i``: ``.pre_norm``, ``.conv``, ``.post_norm``), ``stages.{i}.{j}``,
-    ``norm{i}`` (output norms) and ``pos_embed{i}``. ``load_state_dict``,
-    and so mmengine's ``load_checkpoint``, ``load_from`` and ``--resume``,
-    takes any layout of the family (:mod:`mmpoolformer.checkpoint.layouts`):
-    a pre-hook converts it to these names first.
+    into ``stage_cfgs``. ``nhwc``: the blocks see the Baselines' (N, H, W,
+    C) maps with linear MLPs, else PoolFormer's (N, C, H, W) maps with 1x1
+    convolutions. Parameters carry the official Baselines' names
+    (``downsample_layers.{i}.{pre_norm,conv,post_norm}``,
+    ``stages.{i}.{j}``, output norms ``norm{i}``, ``pos_embed{i}``); a
+    ``load_state_dict`` pre-hook converts any layout of the family
+    (:mod:`mmpoolformer.checkpoint.layouts`) to them.
 
     Args:
         stage_cfgs (list[dict]): Each stage's ``depth``, ``dim``,
             ``mlp_ratio``, ``token_mixer``, ``norm_cfg``, ``act_cfg``,
-            ``out_norm_cfg`` (None: no output norm), ``layer_scale`` and
-            ``res_scale`` (initial values, None for none).
+            ``out_norm_cfg`` (None: none), ``layer_scale`` and
+            ``res_scale`` (initial values, None: none).
         downsample_norm_cfg (str | dict, optional): The norm after the stem
-            and before each downsampling, or None for none. Defaults to
-            None.
-        in_channels (int): Input image channels, at least 1. Defaults to 3.
+            and before each downsampling. Defaults to None: none.
+        in_channels (int): Input channels. Defaults to 3.
         pool_size (int): Window of the pooling mixers whose config sets
-            none, an odd positive int. Defaults to 3.
+            none, odd. Defaults to 3.
         drop_rate (float): Dropout in the MLPs, in [0, 1). Defaults to 0.
-        drop_path_rate (float): Drop path probability of the last block, in
-            [0, 1); it rises linearly from 0 over all blocks. Defaults to 0.
-        out_indices (int | Sequence[int]): Stages whose outputs are
-            returned, each through a norm of its own: at least one,
-            increasing and distinct; negative values count from the last
-            stage. Stages after the last output are not built.
-            Defaults to (0, 1, 2, 3).
-        frozen_stages (int): -1 freezes nothing, 0 the stem, ``i`` the stem
-            and the first ``i`` stages (with their downsampling, position
-            embeddings and output norms), up to the last output's stage plus
-            one. Defaults to -1.
-        norm_eval (bool): Keep BatchNorm layers in eval mode while
-            training. Defaults to False.
-        with_cp (bool): Gradient checkpointing of every block. Defaults to
-            False.
-        channels_last (bool): Run in the channels-last memory format, faster
-            on CPU (oneDNN) and GPU; outputs are equal and contiguous
-            (N, C, H, W). Defaults to False.
-        img_size (int | tuple[int, int]): Input (H, W), at least 3 pixels,
-            for the layers whose weights depend on it: spatial MLPs (which
-            take only this size) and position embeddings. Defaults to 224.
-        pos_embed (bool | Sequence[bool]): Add a learnable position
-            embedding (zeros at first, of the stage's map at ``img_size``,
-            resized bicubically for other sizes) before a stage's blocks;
+        drop_path_rate (float): Drop path of the last block, in [0, 1),
+            rising linearly from 0 over the blocks. Defaults to 0.
+        out_indices (int | Sequence[int]): Increasing stages whose outputs
+            are returned, each through a norm; negative ones count from the
+            end. Later stages are not built. Defaults to (0, 1, 2, 3).
+        frozen_stages (int): -1 freezes nothing, 0 the stem, ``i`` the
+            first ``i`` stages too (with their downsampling, position
+            embeddings and output norms). Defaults to -1.
+        norm_eval (bool): Keep BatchNorms in eval mode while training.
+            Defaults to False.
+        with_cp (bool): Checkpoint every block. Defaults to False.
+        channels_last (bool): Run in the channels-last memory format
+            (faster with oneDNN and on GPU); outputs stay contiguous.
+            Defaults to False.
+        img_size (int | tuple[int, int]): Input (H, W), at least 3, for the
+            spatial MLPs (which take only this size) and position
+            embeddings. Defaults to 224.
+        pos_embed (bool | Sequence[bool]): A learnable position embedding
+            (zeros, resized bicubically for other sizes) before the blocks,
             for all stages or one a stage. Defaults to False.
-        pretrained (str, optional): Checkpoint path or URL, the same as
+        pretrained (str, optional): Checkpoint path or URL, as
             ``init_cfg=dict(type='Pretrained', checkpoint=pretrained)``.
             Defaults to None.
         init_cfg (dict | list[dict], optional): Replaces the family's
-            official initialisation (``default_init_cfg``); ``[]`` keeps
-            PyTorch's. ``dict(type='Pretrained', checkpoint=...)`` loads
-            any layout of the family, optionally only the keys under
-            ``prefix``; a classifier's final norm is skipped, as the
-            official detection and segmentation code does, unless
-            ``keep_classifier_norm=True``. Defaults to None.
+            ``default_init_cfg`` (``[]``: PyTorch's). ``Pretrained`` loads
+            any layout of the family (``prefix``: only its keys) without a
+            classifier's final norm unless ``keep_classifier_norm=True``.
+            Defaults to None.
 
     Raises:
         TypeError: An argument of the wrong type (``bool`` is no int).
-        ValueError: A value that is not allowed, or a layer config that
-            does not build or keep the shape of its stage's maps (checked
-            on the meta device, for stages that are not built too). Either
-            names the argument, its value and what is allowed.
+        ValueError: A value not allowed, or a layer config that does not
+            build or keep its stage's shape (checked on the meta device,
+            for every stage). Both name the argument and what is allowed.
     """
 
     checkpoint_family: Family
@@ -231,7 +211,7 @@ class MetaFormer(BaseModule):
 
     @property
     def feature_info(self) -> List[Dict]:
-        """Channels, stride and module name of each output, for necks."""
+        """Channels, stride and module of each output, for necks."""
         return [
             dict(num_chs=self.embed_dims[i], reduction=4 * 2**i,
                  module=f'stages.{i}') for i in self.out_indices
@@ -242,8 +222,7 @@ class MetaFormer(BaseModule):
         return getattr(self, f'norm{stage}')
 
     def position_embedding(self, stage: int) -> Optional[nn.Parameter]:
-        """The position embedding added before stage ``stage``'s blocks
-        (``pos_embed{stage}``), or None where it has none."""
+        """``pos_embed{stage}``, or None where it has none."""
         return getattr(self, f'pos_embed{stage}', None)
 
     def _build_mixer(self, stage: int, cfg: Dict,
@@ -258,48 +237,42 @@ class MetaFormer(BaseModule):
     def _check_layers(self, stage: int, cfg: Dict, pool_size: int,
                       downsample_norm_cfg: Optional[Union[str, Dict]],
                       downsample_dim: int) -> None:
-        """Refuses, by argument, a layer config of ``stage`` that does not
-        build or whose layer does not keep the shape of the blocks' maps
-        (:meth:`_check_layer`); the token mixer runs on the stage's map at
-        ``img_size`` (a spatial MLP takes no other)."""
+        """Refuses, by argument, each layer config of ``stage`` that
+        :meth:`_check_layer` refuses; the token mixer runs on the stage's
+        map at ``img_size`` (a spatial MLP takes no other)."""
         dim = cfg['dim']
-        self._check_layer('token_mixer', stage, cfg['token_mixer'],
+        self._check_layer('token_mixer', stage, cfg['token_mixer'], dim,
                           lambda: self._build_mixer(stage, cfg, pool_size),
-                          dim, cfg['size'])
-        self._check_norm('norm_cfg', stage, cfg['norm_cfg'], dim)
+                          cfg['size'])
+        self._check_layer('norm_cfg', stage, cfg['norm_cfg'], dim)
         self._check_layer(
-            'act_cfg', stage, cfg['act_cfg'],
-            lambda: build_layer('act_cfg', stage, build_act, cfg['act_cfg']),
-            dim)
-        if cfg['out_norm_cfg'] not in (None, cfg['norm_cfg']):
-            self._check_norm('out_norm_cfg', stage, cfg['out_norm_cfg'], dim)
-        if downsample_norm_cfg is not None:
-            self._check_norm('downsample_norm_cfg', stage,
-                             downsample_norm_cfg, downsample_dim)
+            'act_cfg', stage, cfg['act_cfg'], dim,
+            lambda: build_layer('act_cfg', stage, build_act, cfg['act_cfg']))
+        if cfg['out_norm_cfg'] != cfg['norm_cfg']:
+            self._check_layer('out_norm_cfg', stage, cfg['out_norm_cfg'], dim)
+        self._check_layer('downsample_norm_cfg', stage, downsample_norm_cfg,
+                          downsample_dim)
 
-    def _check_norm(self, argument: str, stage: int, cfg: Union[str, Dict],
-                    dim: int) -> None:
-        """:meth:`_check_layer` for a norm of ``dim`` channels."""
-        self._check_layer(
-            argument, stage, cfg,
-            lambda: build_layer(argument, stage, build_norm, cfg,
-                                num_channels=dim), dim)
-
-    def _check_layer(self, argument: str, stage: int, cfg: Union[str, Dict],
-                     build: Callable[[], nn.Module], dim: int,
+    def _check_layer(self,
+                     argument: str,
+                     stage: int,
+                     cfg: Optional[Union[str, Dict]],
+                     dim: int,
+                     build: Optional[Callable[[], nn.Module]] = None,
                      size: Optional[Tuple[int, int]] = None) -> None:
-        """Refuses ``cfg`` by ``argument`` where its layer (``build()``,
-        which refuses a config that does not build) does not keep the shape
-        of the blocks' maps of ``dim`` channels (mmcv's ``LN`` normalises the
-        W of (N, C, H, W) maps, ``BN`` the H of (N, H, W, C) ones).
-
-        The layer is built and run in eval mode on the meta device (no
-        memory, no random numbers; an op without a meta kernel goes
-        unchecked), on a map of ``size`` or else of one whose sides differ
-        from the channels and each other.
-        """
+        """Refuses ``cfg`` (None: no layer) by ``argument`` where its layer
+        (``build()``, by default a norm of ``dim`` channels) does not build
+        or does not keep the shape of the blocks' maps (mmcv's ``LN``
+        normalises the W of (N, C, H, W) maps, ``BN`` the H of (N, H, W, C)
+        ones). It runs in eval mode on the meta device (no memory, no random
+        numbers; an op without a meta kernel goes unchecked), on a map of
+        ``size``, else one whose sides differ from the channels and each
+        other."""
+        if cfg is None:
+            return
         with torch.device('meta'):
-            layer = build()
+            layer = build() if build else build_layer(
+                argument, stage, build_norm, cfg, num_channels=dim)
         size = size or (dim + 1, dim + 2)
         x = torch.empty((1, *size, dim) if self.nhwc else (1, dim, *size),
                         device='meta')
@@ -328,8 +301,8 @@ class MetaFormer(BaseModule):
                             stage_cfgs: List[Dict],
                             norm_cfg: Optional[Union[str, Dict]]
                             ) -> Downsampling:
-        """The stem (a norm after it) or the downsampling into ``stage`` (a
-        norm before it)."""
+        """The stem (norm after) or the downsampling into ``stage`` (norm
+        before)."""
         dim = stage_cfgs[stage]['dim']
         in_dim = stage_cfgs[stage - 1]['dim'] if stage else in_channels
         norm = None if norm_cfg is None else build_layer(
@@ -364,9 +337,7 @@ class MetaFormer(BaseModule):
             nhwc=self.nhwc)
 
     def _freeze_stages(self) -> None:
-        """With ``frozen_stages >= 0``, puts the stem, then each frozen
-        stage's downsampling, blocks, output norm and position embedding, in
-        eval mode without gradients."""
+        """Puts the frozen modules in eval mode without gradients."""
         frozen = self.frozen_stages
         if frozen < 0:
             return
@@ -395,8 +366,8 @@ class MetaFormer(BaseModule):
         return self
 
     def init_weights(self) -> None:
-        """Loads a pretrained checkpoint of any layout the family
-        recognises, or initialises as ``init_cfg`` says."""
+        """Loads a checkpoint of any layout of the family, or initialises
+        as ``init_cfg`` says."""
         if isinstance(self.init_cfg, dict) and \
                 self.init_cfg.get('type') == 'Pretrained':
             load_pretrained_backbone(
@@ -411,13 +382,9 @@ class MetaFormer(BaseModule):
 
     @torch.no_grad()
     def fuse(self) -> 'MetaFormer':
-        """Fuses every block for inference where that is exact, outputs
-        equal to float rounding
-        (:func:`~mmpoolformer.models.layers.fuse.fuse_block`).
-
-        Returns:
-            MetaFormer: ``self``, in eval mode and inference-only.
-        """
+        """Fuses every block for inference, outputs equal to float rounding
+        (:func:`~mmpoolformer.models.layers.fuse.fuse_block`); returns
+        ``self``, in eval mode and inference-only."""
         self.eval()
         for stage in self.stages:
             for j, block in enumerate(stage):
@@ -444,45 +411,36 @@ class MetaFormer(BaseModule):
                 out = self.output_norm(i)(x)
                 if self.nhwc:
                     out = out.permute(0, 3, 1, 2)
-                # Contiguous (N, C, H, W) whatever the memory format inside:
-                # ops of the necks and heads may read the memory as that,
-                # as mmcv's RoIAlign does (wrongly on channels-last maps).
+                # Contiguous: mmcv's RoIAlign misreads channels-last maps.
                 outs.append(out.contiguous())
         return tuple(outs)
 
 
 @MODELS.register_module()
 class PoolFormer(MetaFormer):
-    """PoolFormer backbone with multi-scale outputs.
-
-    Implements `MetaFormer is Actually What You Need for Vision
-    <https://arxiv.org/abs/2111.11418>`_: blocks of (N, C, H, W) maps with
-    layer scales and 1x1-convolution MLPs with biases, no norms around the
-    stem and downsampling, each output through a norm like the blocks'.
-    Each stage may take another token mixer, norm or activation: the
-    paper's ablations and hybrids, e.g.
-    ``token_mixer=('pooling', 'pooling', 'attention', 'attention')``.
+    """PoolFormer (`MetaFormer is Actually What You Need for Vision
+    <https://arxiv.org/abs/2111.11418>`_): (N, C, H, W) blocks with layer
+    scales and 1x1-convolution MLPs, no norms around the downsampling. Each
+    stage may take its own token mixer, norm or activation: the paper's
+    hybrids, e.g. ``token_mixer=('pooling', 'pooling', 'attention',
+    'attention')``.
 
     Args:
         arch (str | dict): One of ``arch_settings`` or a dict with
-            ``layers`` and ``embed_dims`` (positive ints, one a stage) and
-            optionally ``mlp_ratios`` (4 each by default) and
-            ``layer_scale_init_value`` (1e-5). Defaults to 's12'.
-        token_mixer (str | dict | Sequence): For all stages or one a stage,
-            e.g. ``dict(type='Attention', head_dim=32)`` or a short name:
-            'pooling', 'attention', 'spatial_mlp', 'sepconv', 'identity'.
-            Defaults to 'pooling'.
-        norm_cfg (str | dict | Sequence): The norm of the blocks and
-            outputs, for all stages or one a stage, through the registries
-            (e.g. ``dict(type='SyncBN')``) or a short name: 'gn', 'ln', 'bn'.
-            Defaults to ``dict(type='GN', num_groups=1)``.
-        act_cfg (str | dict | Sequence): The MLP activation, for all stages
-            or one a stage, or a short name: 'gelu', 'relu', 'silu'.
-            Defaults to ``dict(type='GELU')``.
-        layer_scale_init_value (float, optional): Initial layer scale.
-            Defaults to None: the arch's.
-        **kwargs: The arguments of :class:`MetaFormer`; ``init_cfg`` by
-            default :data:`OFFICIAL_INIT_CFG`.
+            ``layers`` and ``embed_dims`` (one a stage) and optionally
+            ``mlp_ratios`` (4) and ``layer_scale_init_value`` (1e-5).
+            Defaults to 's12'.
+        token_mixer (str | dict | Sequence): For all stages or one a stage:
+            a config or 'pooling', 'attention', 'spatial_mlp', 'sepconv',
+            'identity'. Defaults to 'pooling'.
+        norm_cfg (str | dict | Sequence): The blocks' and outputs' norm, the
+            same way: a config (e.g. ``dict(type='SyncBN')``) or 'gn', 'ln',
+            'bn'. Defaults to ``dict(type='GN', num_groups=1)``.
+        act_cfg (str | dict | Sequence): The MLP activation, the same way:
+            or 'gelu', 'relu', 'silu'. Defaults to ``dict(type='GELU')``.
+        layer_scale_init_value (float, optional): Defaults to None: the
+            arch's.
+        **kwargs: The arguments of :class:`MetaFormer`.
     """
 
     checkpoint_family = POOLFORMER
@@ -530,38 +488,32 @@ class PoolFormer(MetaFormer):
 
 
 class MetaFormerBaseline(MetaFormer):
-    """A backbone of the MetaFormer Baselines family.
-
-    Implements `MetaFormer Baselines for Vision
-    <https://arxiv.org/abs/2210.13452>`_: a norm after the stem and before
-    each downsampling, blocks of channels-last (N, H, W, C) maps as the
-    official code has them, StarReLU MLPs and norms without biases,
-    residual scales in the last two stages. The families differ in their
-    token mixers and norms.
+    """A backbone of `MetaFormer Baselines for Vision
+    <https://arxiv.org/abs/2210.13452>`_: norms around the downsampling,
+    (N, H, W, C) blocks as the official code has them, StarReLU MLPs, norms
+    without biases, residual scales in the last two stages. The families
+    differ in their token mixers and norms.
 
     Args:
         arch (str | dict): One of the family's ``arch_settings`` or a dict
-            with ``layers`` and ``embed_dims`` (positive ints, one a stage).
-            Defaults to None: the family's smallest.
+            with ``layers`` and ``embed_dims``. Defaults to None: the
+            family's smallest.
         token_mixer (str | dict | Sequence, optional): As
             :class:`PoolFormer` takes it. Defaults to None: the family's.
         norm_cfg (str | dict | Sequence, optional): The blocks' norm over
-            the last dimension, for all stages or one a stage, e.g.
-            ``dict(type='PerSampleNorm')``. Defaults to None: the family's.
-        downsample_norm_cfg (str | dict, optional): The norm after the stem
-            and before each downsampling; None for none. Defaults to
+            the last dimension, the same way. Defaults to None: the
+            family's.
+        downsample_norm_cfg (str | dict, optional): Defaults to
             ``dict(type='LN', eps=1e-6, bias=False)``.
-        out_norm_cfg (str | dict, optional): The norm of each output; None
-            for none. Defaults to ``dict(type='LN', eps=1e-6)``.
-        act_cfg (str | dict | Sequence): The MLP activation, for all stages
-            or one a stage. Defaults to ``dict(type='StarReLU')``.
-        layer_scale_init_value (float | Sequence, optional): Initial layer
-            scale, for all stages or one a stage; None for none. Defaults to
-            None.
-        res_scale_init_value (float | Sequence, optional): Initial residual
-            scale, the same way. Defaults to ``(None, None, 1., 1.)``.
-        **kwargs: The arguments of :class:`MetaFormer`; ``init_cfg`` by
-            default :data:`BASELINE_INIT_CFG`.
+        out_norm_cfg (str | dict, optional): Each output's norm. Defaults
+            to ``dict(type='LN', eps=1e-6)``.
+        act_cfg (str | dict | Sequence): The MLP activation, the same way.
+            Defaults to ``dict(type='StarReLU')``.
+        layer_scale_init_value (float | Sequence, optional): For all stages
+            or one a stage, None for none. Defaults to None.
+        res_scale_init_value (float | Sequence, optional): The same way.
+            Defaults to ``(None, None, 1., 1.)``.
+        **kwargs: The arguments of :class:`MetaFormer`.
     """
 
     checkpoint_family = BASELINES
@@ -611,11 +563,9 @@ class MetaFormerBaseline(MetaFormer):
 
 @MODELS.register_module()
 class PoolFormerV2(MetaFormerBaseline):
-    """PoolFormerV2: PoolFormer's pooling mixer (``pool_size``, 3 by
-    default) in the MetaFormer Baselines' block, with one-group norms
-    without bias (``dict(type='PerSampleNorm')``). See
-    :class:`MetaFormerBaseline` for the arguments; ``arch`` is one of 's12',
-    's24', 's36', 'm36', 'm48' (default 's12')."""
+    """PoolFormerV2: pooling in the Baselines' block, one-group norms
+    without bias (``PerSampleNorm``); arguments as
+    :class:`MetaFormerBaseline`'s, ``arch`` 's12' (default) to 'm48'."""
 
     arch_settings = {
         name: dict(layers=arch['layers'], embed_dims=arch['embed_dims'])
@@ -637,10 +587,8 @@ SEPCONV_ARCHS = {
 
 @MODELS.register_module()
 class ConvFormer(MetaFormerBaseline):
-    """ConvFormer: the separable-convolution mixer (expansion 2, 7x7
-    depthwise, StarReLU) in every stage, LayerNorms without bias. See
-    :class:`MetaFormerBaseline` for the arguments; ``arch`` is one of 's18',
-    's36', 'm36', 'b36' (default 's18')."""
+    """ConvFormer: separable convolutions in every stage; arguments as
+    :class:`MetaFormerBaseline`'s, ``arch`` 's18' (default) to 'b36'."""
 
     arch_settings = SEPCONV_ARCHS
     default_arch = 's18'
@@ -649,11 +597,9 @@ class ConvFormer(MetaFormerBaseline):
 
 @MODELS.register_module()
 class CAFormer(MetaFormerBaseline):
-    """CAFormer: separable convolutions in the first two stages, attention
-    (head_dim 32, ``proj`` without bias, over all positions of a map of any
-    size) in the last two, LayerNorms without bias. See
-    :class:`MetaFormerBaseline` for the arguments; ``arch`` is one of 's18',
-    's36', 'm36', 'b36' (default 's18')."""
+    """CAFormer: separable convolutions, then attention in the last two
+    stages; arguments as :class:`MetaFormerBaseline`'s, ``arch`` 's18'
+    (default) to 'b36'."""
 
     arch_settings = SEPCONV_ARCHS
     default_arch = 's18'

@@ -1,7 +1,5 @@
-"""The MetaFormer Baselines' classifier head for mmpretrain's
-``ImageClassifier``; it needs mmpretrain, so ``import mmpoolformer`` leaves
-it out and configs import it: ``custom_imports=dict(imports=[
-'mmpoolformer', 'mmpoolformer.models.heads'])``."""
+"""The MetaFormer Baselines' classifier head; it needs mmpretrain, so
+configs import it (``custom_imports``: ``'mmpoolformer.models.heads'``)."""
 from typing import Dict, Optional, Tuple, Union
 
 import torch
@@ -18,14 +16,7 @@ HEAD_INIT_CFG = dict(type='TruncNormal', layer='Linear', std=.02, bias=0.)
 
 class MlpHead(nn.Module):
     """ConvFormer's and CAFormer's classifier: ``fc2(dropout(norm(
-    squared_relu(fc1(x)))))``, with biases.
-
-    Args:
-        in_channels (int): Input channels.
-        hidden_channels (int): Channels of ``fc1``'s output.
-        num_classes (int): Classes.
-        dropout (float): Dropout before ``fc2``. Defaults to 0.
-    """
+    squared_relu(fc1(x)))))``, with biases."""
 
     def __init__(self,
                  in_channels: int,
@@ -48,32 +39,23 @@ class MlpHead(nn.Module):
 @MODELS.register_module()
 class MetaFormerClsHead(ClsHead):
     """The official MetaFormer Baselines classifier after global average
-    pooling: a norm (the official ``norm``), then a linear layer
-    (PoolFormerV2's ``head``) or, with ``mlp_ratio``, an MLP (ConvFormer's
-    and CAFormer's ``head.fc1``, ``head.norm``, ``head.fc2``).
-
-    The parameters carry timm's names: ``norm`` and ``fc`` (``fc.fc1``,
-    ``fc.norm``, ``fc.fc2`` for the MLP), under the classifier's ``head.``.
+    pooling: a norm, then a linear layer (PoolFormerV2's) or an MLP
+    (ConvFormer's and CAFormer's), in timm's names (``norm``, ``fc``,
+    ``fc.fc1``, ``fc.norm``, ``fc.fc2``).
 
     Args:
         num_classes (int): Classes.
         in_channels (int): Channels of the pooled features.
         mlp_ratio (float, optional): Hidden channels of the MLP per input
-            channel (4 for ConvFormer and CAFormer), or None for a linear
-            classifier. Defaults to None.
-        head_dropout (float): Dropout in the MLP, in [0, 1); 0 without it.
-            Defaults to 0.
-        norm_cfg (dict): The norm of the pooled features. Defaults to
-            ``dict(type='LN', eps=1e-6)``.
-        init_cfg (dict, optional): Defaults to :data:`HEAD_INIT_CFG`, the
-            official initialisation.
-        **kwargs: ``loss``, ``topk``, ``cal_acc`` of mmpretrain's
-            ``ClsHead``.
+            channel (4 for ConvFormer and CAFormer). Defaults to None: a
+            linear layer.
+        head_dropout (float): Dropout in the MLP, in [0, 1). Defaults to 0.
+        norm_cfg (dict): Defaults to ``dict(type='LN', eps=1e-6)``.
+        init_cfg (dict, optional): Defaults to :data:`HEAD_INIT_CFG`.
+        **kwargs: mmpretrain ``ClsHead``'s ``loss``, ``topk``, ``cal_acc``.
 
     Raises:
-        TypeError: An argument of the wrong type.
-        ValueError: A value that is not allowed (``head_dropout`` without
-            ``mlp_ratio`` too).
+        TypeError, ValueError: An argument of the wrong type or value.
     """
 
     def __init__(self,

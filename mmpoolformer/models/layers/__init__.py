@@ -1,11 +1,9 @@
-from .aliases import resolve_alias
+from .activations import SquaredReLU, StarReLU
 from .block import (Downsampling, MetaFormerBlock, MetaFormerStage, Mlp,
-                    PointwiseConv2d, Scale)
+                    PointwiseConv2d, Scale, add_pos_embed)
 from .norms import (ACT_ALIASES, NORM_ALIASES, GroupNorm, LayerNorm2d,
-                    PerSampleNorm, build_act, build_norm, is_one_group_norm)
-from .pos_embed import add_pos_embed
-from .squared_relu import SquaredReLU
-from .star_relu import StarReLU
+                    PerSampleNorm, build_act, build_norm, is_one_group_norm,
+                    resolve_alias)
 from .token_mixers import (TOKEN_MIXER_ALIASES, Attention, Pooling, SepConv,
                            SpatialMLP, build_token_mixer)
 

@@ -1,11 +1,11 @@
-"""The parts of every MetaFormer here: the block, its MLP and scales, the
-stage, and the convolution that embeds or downsamples; each on PoolFormer's
-(N, C, H, W) maps or the Baselines' (N, H, W, C) ones (``nhwc``), so that
-each family's official weights keep their shapes."""
+"""The block, its MLP and scales, the stage and the downsampling, on
+PoolFormer's (N, C, H, W) maps or the Baselines' (N, H, W, C) ones
+(``nhwc``), so that each family's weights keep their shapes."""
 from typing import List, Optional
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmcv.cnn.bricks import DropPath
 from torch.utils.checkpoint import checkpoint
 
@@ -13,16 +13,15 @@ from . import onednn_mlp
 
 
 def in_place_allowed() -> bool:
-    """Whether a fused layer may write over tensors: not under autograd, the
-    ONNX exporter or the compiler, which get plain ops."""
+    """Whether a fused layer may write over tensors: not under autograd,
+    ONNX export or compiling."""
     return not (torch.is_grad_enabled() or torch.onnx.is_in_onnx_export()
                 or torch.compiler.is_compiling())
 
 
 class PointwiseConv2d(nn.Conv2d):
-    """The channel MLP's 1x1 ``nn.Conv2d``, a class of its own so that init
-    configs select it (``layer='PointwiseConv2d'``) apart from the stem and
-    downsampling (``layer='Conv2d'`` selects both)."""
+    """The MLP's 1x1 convolution, a class that init configs select apart
+    from the stem's and downsampling's ``Conv2d``."""
 
     def __init__(self, in_channels: int, out_channels: int,
                  bias: bool = True) -> None:
@@ -30,15 +29,8 @@ class PointwiseConv2d(nn.Conv2d):
 
 
 class Scale(nn.Module):
-    """A learnable per-channel scale (``scale``): the layer scale and the
-    residual scale.
-
-    Args:
-        dim (int): Channels.
-        init_value (float): Initial value of every entry. Defaults to 1.
-        nhwc (bool): The maps are (N, H, W, C), else (N, C, H, W).
-            Defaults to True.
-    """
+    """A learnable per-channel ``scale`` of ``dim`` entries, all
+    ``init_value`` at first: the layer and residual scales."""
 
     def __init__(self, dim: int, init_value: float = 1.,
                  nhwc: bool = True) -> None:
@@ -62,19 +54,9 @@ def optional_scale(dim: int, init_value: Optional[float],
 
 
 class Mlp(nn.Module):
-    """The channel MLP, ``fc2(act(fc1(x)))`` with dropout after each layer:
-    linear layers over the last dimension of (N, H, W, C) maps, or 1x1
-    convolutions of (N, C, H, W) maps.
-
-    Args:
-        dim (int): Input and output channels.
-        hidden_dim (int): Hidden channels.
-        act (nn.Module): Activation.
-        drop (float): Dropout. Defaults to 0.
-        bias (bool): Biases in both layers. Defaults to False.
-        nhwc (bool): Linear layers of (N, H, W, C) maps, else
-            :class:`PointwiseConv2d` of (N, C, H, W) ones. Defaults to True.
-    """
+    """The channel MLP, ``fc2(act(fc1(x)))``, dropout ``drop`` after each
+    layer: linear layers of (N, H, W, C) maps, or :class:`PointwiseConv2d`
+    of (N, C, H, W) maps, with or without ``bias``."""
 
     def __init__(self,
                  dim: int,
@@ -98,29 +80,21 @@ class Mlp(nn.Module):
 class MetaFormerBlock(nn.Module):
     """``r1 * x + s1 * mixer(norm1(x))``, then ``r2 * x + s2 * mlp(norm2(x))``.
 
-    ``r`` are the residual scales, ``s`` the layer scales (identities where
-    their initial value is None); both branches pass through drop path.
-    Once fused for inference (``fused``, set by
-    :func:`~mmpoolformer.models.layers.fuse.fuse_block`), a block in eval
-    mode without autograd writes each sum over its branch, the output of
-    its token mixer or MLP (fresh tensors cost page faults on CPU; a hook
-    that keeps that output sees the sum), and runs a 1x1-convolution GELU
-    MLP with its sum as two oneDNN convolutions where
-    :func:`~mmpoolformer.models.layers.onednn_mlp.can_run`.
+    ``r`` are the residual scales, ``s`` the layer scales (none where the
+    initial value is None); both branches pass through drop path. Once
+    :func:`~mmpoolformer.models.layers.fuse.fuse_block` set ``fused``, a
+    block in eval mode without autograd writes each sum over its branch
+    (fresh tensors cost page faults on CPU; a hook keeping the mixer's or
+    MLP's output sees the sum) and runs a GELU 1x1-convolution MLP with its
+    sum as two oneDNN convolutions where :func:`.onednn_mlp.can_run`.
 
     Args:
         dim (int): Channels.
-        token_mixer (nn.Module): Mixes positions.
-        norm1 (nn.Module): Norm before the token mixer.
-        norm2 (nn.Module): Norm before the MLP.
-        mlp (nn.Module): The channel MLP.
+        token_mixer, norm1, norm2, mlp (nn.Module): The parts.
         drop_path (float): Drop path probability. Defaults to 0.
-        layer_scale_init_value (float, optional): Initial layer scale.
-            Defaults to None: no layer scale.
-        res_scale_init_value (float, optional): Initial residual scale.
-            Defaults to None: no residual scale.
-        nhwc (bool): The maps are (N, H, W, C), else (N, C, H, W).
-            Defaults to True.
+        layer_scale_init_value, res_scale_init_value (float, optional):
+            Initial ``s`` and ``r``. Defaults to None.
+        nhwc (bool): (N, H, W, C) maps, else (N, C, H, W). Defaults to True.
     """
 
     def __init__(self,
@@ -185,21 +159,9 @@ def _add_residual_(branch: torch.Tensor, x: torch.Tensor,
 
 
 class Downsampling(nn.Module):
-    """``post_norm(conv(pre_norm(x)))``: the stem (a strided convolution of
-    the (N, C, H, W) image) or the downsampling into a stage.
-
-    Args:
-        in_channels (int): Input channels.
-        out_channels (int): Output channels.
-        kernel_size (int): Convolution kernel.
-        stride (int): Convolution stride.
-        padding (int): Convolution padding.
-        pre_norm (nn.Module, optional): Norm of the input. Defaults to None.
-        post_norm (nn.Module, optional): Norm of the output. Defaults to
-            None.
-        nhwc_in (bool): The input is (N, H, W, C). Defaults to False.
-        nhwc_out (bool): The output is (N, H, W, C). Defaults to False.
-    """
+    """``post_norm(conv(pre_norm(x)))``, either norm optional: the stem or
+    the downsampling into a stage; input and output (N, H, W, C) with
+    ``nhwc_in`` / ``nhwc_out``, else (N, C, H, W)."""
 
     def __init__(self,
                  in_channels: int,
@@ -225,14 +187,8 @@ class Downsampling(nn.Module):
 
 
 class MetaFormerStage(nn.Sequential):
-    """The blocks of one stage (``{j}.*``, as the official code names
-    them), in order.
-
-    Args:
-        blocks (list[nn.Module]): The blocks.
-        with_cp (bool): Checkpoint each block while gradients are needed.
-            Defaults to False.
-    """
+    """A stage's blocks (``{j}.*``, the official names), each checkpointed
+    while gradients are needed with ``with_cp``."""
 
     def __init__(self, blocks: List[nn.Module], with_cp: bool = False) -> None:
         super().__init__(*blocks)
@@ -244,3 +200,17 @@ class MetaFormerStage(nn.Sequential):
             x = checkpoint(block, x, use_reentrant=False) if use_cp \
                 else block(x)
         return x
+
+
+def add_pos_embed(x: torch.Tensor,
+                  pos_embed: torch.Tensor,
+                  nhwc: bool = False) -> torch.Tensor:
+    """``x + pos_embed`` for a (N, C, H, W) map (with ``nhwc``, a
+    (N, H, W, C) one) and a (1, C, H', W') embedding, resized bicubically
+    (as ViT's are) to a map of another size. An ONNX export always resizes
+    (exact at the same size), so that its graph takes any size."""
+    size = x.shape[1:3] if nhwc else x.shape[-2:]
+    if torch.onnx.is_in_onnx_export() or pos_embed.shape[-2:] != size:
+        pos_embed = F.interpolate(
+            pos_embed, size=size, mode='bicubic', align_corners=False)
+    return x + (pos_embed.permute(0, 2, 3, 1) if nhwc else pos_embed)

@@ -1,24 +1,20 @@
-"""Fusing a MetaFormer block for inference: what folds exactly goes into
-the layer next to it, where that saves work on CPU; the block then runs in
-place without autograd (:class:`MetaFormerBlock`).
+"""Fusing a MetaFormer block for inference: exact folds into the next
+layer where they save work on CPU; the block then runs in place without
+autograd (:class:`MetaFormerBlock`).
 
-- Layer scales fold into the layer before them, ``s (W x + b) = (s W) x +
-  s b``: ``s2`` into the MLP's ``fc2``, ``s1`` into the mixer's ``proj`` or
-  ``pwconv2``.
-- The MLP's StarReLU scale and bias fold into ``fc2``, ``W (s r + b) =
-  (s W) r + b W.sum(1)``. The rest, ``r = relu(h)^2``, and the separable
-  convolution's StarReLU (not folded: its bias would meet the depthwise
-  zero padding) run in place without autograd: a fresh hidden tensor costs
-  page faults on CPU (574 against 166 us on a 56x56x256 map).
-- The weight and bias of a norm over each whole sample (one-group
-  GroupNorm, PerSampleNorm) fold into the linear layer after it,
-  ``W (g y + b) = (W g) y + W b``: ``norm2`` into ``fc1``, ``norm1`` into
-  ``pwconv1`` or ``qkv``; before pooling, which does not count its
-  padding and so keeps per-channel constants, into the layer scale,
+- Layer scales into the layer before them, ``s (W x + b) = (s W) x + s b``:
+  ``fc2``, the mixer's ``proj`` or ``pwconv2``.
+- The MLP's StarReLU scale and bias into ``fc2``, ``W (s r + b) = (s W) r
+  + b W.sum(1)``; ``relu(h)^2`` and the separable convolution's StarReLU
+  (its bias would meet the zero padding) then run in place: a fresh hidden
+  tensor costs page faults on CPU (574 against 166 us, 56x56x256).
+- A one-group norm's weight and bias into the linear layer after it,
+  ``W (g y + b) = (W g) y + W b`` (``fc1``, ``pwconv1``, ``qkv``); before
+  pooling (which does not count padding) into the layer scale,
   ``pool(g y + b) - (g y + b) = g (pool(y) - y)``.
 
-LayerNorm's weights stay: PyTorch's CPU kernel is about twice as slow
-without them (474 against 252 us on a 56x56x64 map).
+LayerNorm keeps its weights: PyTorch's CPU kernel is about twice as slow
+without them (474 against 252 us, 56x56x64).
 """
 import copy
 from typing import Optional
@@ -26,10 +22,9 @@ from typing import Optional
 import torch
 import torch.nn as nn
 
+from .activations import SquaredReLU, StarReLU
 from .block import MetaFormerBlock, Scale, in_place_allowed
 from .norms import PerSampleNorm, is_one_group_norm
-from .squared_relu import SquaredReLU
-from .star_relu import StarReLU
 from .token_mixers import Attention, Pooling, SepConv
 
 # The first and the last layer of each mixer that has them.
@@ -38,8 +33,7 @@ MIXER_OUTPUT_LAYER = {SepConv: 'pwconv2', Attention: 'proj'}
 
 
 class InPlaceSquaredReLU(SquaredReLU):
-    """:class:`SquaredReLU` writing over its input (the MLP's hidden
-    tensor) where :func:`.block.in_place_allowed`."""
+    """:class:`SquaredReLU` in place where :func:`in_place_allowed`."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not in_place_allowed():
@@ -48,8 +42,8 @@ class InPlaceSquaredReLU(SquaredReLU):
 
 
 class InPlacePooling(Pooling):
-    """:class:`Pooling` subtracting its input from the pooled map in place
-    where :func:`.block.in_place_allowed`."""
+    """:class:`Pooling` subtracting in place where
+    :func:`in_place_allowed`."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not in_place_allowed():
@@ -58,8 +52,7 @@ class InPlacePooling(Pooling):
 
 
 class InPlaceStarReLU(StarReLU):
-    """:class:`StarReLU` writing over its input (the separable
-    convolution's hidden tensor) where :func:`.block.in_place_allowed`."""
+    """:class:`StarReLU` in place where :func:`in_place_allowed`."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not in_place_allowed():
@@ -70,8 +63,7 @@ class InPlaceStarReLU(StarReLU):
 
 def _with(layer: nn.Module, weight: torch.Tensor,
           bias: Optional[torch.Tensor]) -> nn.Module:
-    """A copy of ``layer`` (linear or 1x1 convolution) with these weight
-    and bias (None for none)."""
+    """A copy of ``layer`` with this weight and bias (None: none)."""
     layer = copy.deepcopy(layer)
     layer.weight = nn.Parameter(weight)
     layer.bias = None if bias is None else nn.Parameter(bias)
@@ -95,7 +87,7 @@ def fold_input_affine(layer: nn.Module, weight: torch.Tensor,
 
 
 def fold_output_scale(layer: nn.Module, scale: torch.Tensor) -> nn.Module:
-    """``layer`` with its output scaled by ``scale`` per channel."""
+    """``layer`` followed by ``scale`` per channel."""
     shape = (-1, ) + (1, ) * (layer.weight.dim() - 1)
     return _with(layer, layer.weight * scale.reshape(shape),
                  None if layer.bias is None else layer.bias * scale)
@@ -115,23 +107,21 @@ def _in_place_star_relu(act: StarReLU) -> InPlaceStarReLU:
 
 
 def _has_affine(norm: nn.Module) -> bool:
-    """Whether ``norm`` normalises each sample as a whole and has a weight
-    (and bias) per channel: a PerSampleNorm or one-group GroupNorm."""
+    """Whether ``norm`` is a one-group norm with a weight per channel."""
     return (type(norm) is PerSampleNorm or is_one_group_norm(norm)) \
         and norm.weight is not None
 
 
 def _fold_norm(norm: nn.Module, layer: nn.Module) -> nn.Module:
-    """``layer`` with ``norm``'s weight and bias folded in, which ``norm``
-    then lacks."""
+    """``layer`` with ``norm``'s weight and bias, which ``norm`` loses."""
     layer = fold_input_affine(layer, norm.weight, norm.bias)
     norm.weight = norm.bias = None
     return layer
 
 
 def _fold_norm_into_pooling(block: MetaFormerBlock) -> None:
-    """``block.norm1``'s weight into ``layer_scale1`` (a new one where
-    there was none), its bias dropped: the pooling keeps it."""
+    """``block.norm1``'s weight into ``layer_scale1`` (new where there
+    was none); its bias drops out of ``pool(y) - y``."""
     norm, scale = block.norm1, block.layer_scale1
     weight = norm.weight if isinstance(scale, nn.Identity) \
         else scale.scale * norm.weight
@@ -143,7 +133,7 @@ def _fold_norm_into_pooling(block: MetaFormerBlock) -> None:
 @torch.no_grad()
 def fuse_block(block: MetaFormerBlock) -> MetaFormerBlock:
     """``block`` (in eval mode) folded in place as the module docstring
-    says, and set to run in place. Outputs stay equal to float rounding."""
+    says and set to run in place; outputs equal to float rounding."""
     mixer, mlp = block.token_mixer, block.mlp
     name = MIXER_INPUT_LAYER.get(type(mixer))
     if type(mixer) is Pooling:

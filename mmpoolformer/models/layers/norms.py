@@ -1,5 +1,5 @@
-"""The norms and activations of MetaFormer stages: norms of (N, C, H, W)
-maps and PoolFormerV2's of (N, H, W, C) maps (:class:`PerSampleNorm`)."""
+"""The norms of MetaFormer stages and the builders of norms and
+activations from configs or short names."""
 from typing import Union
 
 import torch
@@ -9,13 +9,11 @@ from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmengine.registry import DefaultScope
 
 from mmpoolformer.registry import MODELS
-from .aliases import resolve_alias
 
 
 def _explicit_normalize(x: torch.Tensor, eps: float) -> torch.Tensor:
-    """Per-sample normalisation in elementary ops, for ONNX export: runtimes
-    that mishandle GroupNorm's InstanceNormalization (TensorRT with one
-    group) compute these right."""
+    """Per-sample normalisation in elementary ops for ONNX, which runtimes
+    that mishandle one-group InstanceNormalization (TensorRT) get right."""
     mean = x.mean(dim=(1, 2, 3), keepdim=True)
     centered = x - mean
     var = (centered * centered).mean(dim=(1, 2, 3), keepdim=True)
@@ -23,9 +21,8 @@ def _explicit_normalize(x: torch.Tensor, eps: float) -> torch.Tensor:
 
 
 def normalize_per_sample(x: torch.Tensor, eps: float) -> torch.Tensor:
-    """GroupNorm with one group and no affine: a LayerNorm over the sample
-    flattened in memory order, a view in either memory format (CPU's
-    ``F.group_norm`` is about twice as slow on channels-last tensors)."""
+    """One-group GroupNorm without affine as a LayerNorm of each sample in
+    memory order (CPU's ``group_norm`` is twice as slow channels-last)."""
     if torch.onnx.is_in_onnx_export():
         return _explicit_normalize(x, eps)
     n, c, h, w = x.shape
@@ -40,18 +37,10 @@ def normalize_per_sample(x: torch.Tensor, eps: float) -> torch.Tensor:
 
 @MODELS.register_module('GN')
 class GroupNorm(nn.GroupNorm):
-    """``nn.GroupNorm`` as ``GN`` in our scope, the channels first as mmcv's
-    ``build_norm_layer`` passes them to any class but ``nn.GroupNorm``; with
-    one group (PoolFormer's norm) channels-last maps, and any map once
-    ``fuse()`` has folded its weights away, take
-    :func:`normalize_per_sample`.
-
-    Args:
-        num_channels (int): Channels.
-        num_groups (int): Groups to normalise over. Defaults to 1.
-        eps (float): Added to the variance. Defaults to 1e-5.
-        affine (bool): Learn a per-channel weight and bias. Defaults to True.
-    """
+    """``nn.GroupNorm`` as ``GN`` in our scope, channels first as mmcv
+    passes them, ``num_groups`` 1 by default (PoolFormer's). With one group,
+    channels-last maps and a norm whose weights ``fuse()`` folded away take
+    :func:`normalize_per_sample`."""
 
     def __init__(self,
                  num_channels: int,
@@ -80,13 +69,8 @@ def is_one_group_norm(module: nn.Module) -> bool:
 
 @MODELS.register_module('LN2d')
 class LayerNorm2d(nn.LayerNorm):
-    """LayerNorm over the channels of a (N, C, H, W) tensor, per position
-    (the official MetaFormer's ``LayerNormChannel``, mmpretrain's ``LN2d``).
-
-    Args:
-        num_channels (int): Channels.
-        eps (float): Added to the variance. Defaults to 1e-5.
-    """
+    """LayerNorm over the channels of (N, C, H, W) maps (the official
+    ``LayerNormChannel``, mmpretrain's ``LN2d``)."""
 
     def __init__(self, num_channels: int, eps: float = 1e-5) -> None:
         super().__init__(num_channels, eps=eps)
@@ -100,16 +84,10 @@ class LayerNorm2d(nn.LayerNorm):
 
 @MODELS.register_module()
 class PerSampleNorm(nn.Module):
-    """Normalises each sample of a channels-last (N, H, W, C) map over all
-    its positions and channels, then scales (and shifts) each channel: the
-    one-group GroupNorm of PoolFormerV2 (the official ``LayerNormGeneral``
-    over dims (1, 2, 3), timm's ``GroupNorm1NoBias``).
-
-    Args:
-        num_channels (int): Channels.
-        eps (float): Added to the variance. Defaults to 1e-6.
-        bias (bool): Learn a per-channel shift too. Defaults to False.
-    """
+    """PoolFormerV2's one-group norm of (N, H, W, C) maps: each sample
+    normalised as a whole, then a per-channel weight (and ``bias``) (the
+    official ``LayerNormGeneral`` over (1, 2, 3), timm's
+    ``GroupNorm1NoBias``)."""
 
     def __init__(self,
                  num_channels: int,
@@ -142,11 +120,25 @@ ACT_ALIASES = {
 }
 
 
+def resolve_alias(cfg: Union[str, dict], aliases: dict, what: str) -> dict:
+    """A copy of ``cfg`` (a dict with a ``type``) or of the dict its short
+    name stands for in ``aliases``; ``what`` names it in messages."""
+    if isinstance(cfg, str):
+        if cfg not in aliases:
+            raise ValueError(f'unknown {what} {cfg!r}: give a config dict '
+                             f'such as {next(iter(aliases.values()))} or one '
+                             f'of the short names {sorted(aliases)}')
+        return dict(aliases[cfg])
+    if not isinstance(cfg, dict) or 'type' not in cfg:
+        raise TypeError(f'a {what} must be a dict with a "type" or one of '
+                        f'{sorted(aliases)}, got {cfg!r}')
+    return dict(cfg)
+
+
 def build_norm(cfg: Union[str, dict], num_channels: int) -> nn.Module:
-    """The norm of ``num_channels`` for ``cfg`` (a dict or a short name of
-    :data:`NORM_ALIASES`), built by mmcv's ``build_norm_layer`` in our
-    scope: ``GN`` and ``LN2d`` are ours, any other registered norm (``BN``,
-    ``SyncBN``, ``mmpretrain.LN2d``) is found upstream."""
+    """The norm for ``cfg`` (a dict or a short name of
+    :data:`NORM_ALIASES`), built by mmcv in our scope: ``GN`` and ``LN2d``
+    are ours, other norms (``SyncBN``, ``mmpretrain.LN2d``) upstream's."""
     cfg = resolve_alias(cfg, NORM_ALIASES, 'norm')
     with DefaultScope.overwrite_default_scope('mmpoolformer'):
         try:
@@ -157,7 +149,7 @@ def build_norm(cfg: Union[str, dict], num_channels: int) -> nn.Module:
 
 def build_act(cfg: Union[str, dict]) -> nn.Module:
     """The activation for ``cfg`` (a dict or a short name of
-    :data:`ACT_ALIASES`), built through the registries in our scope."""
+    :data:`ACT_ALIASES`), built in our scope."""
     cfg = resolve_alias(cfg, ACT_ALIASES, 'activation')
     with DefaultScope.overwrite_default_scope('mmpoolformer'):
         try:

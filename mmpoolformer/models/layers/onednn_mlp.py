@@ -1,8 +1,6 @@
 """A 1x1-convolution MLP as two oneDNN convolutions with GELU and the
-residual sum fused in: the CPU kernels that ``torch.compile`` (inductor)
-emits for a convolution and a point-wise op, called in eager mode. Fusing
-saves a pass over the MLP's hidden tensor and one over the output.
-"""
+residual sum fused in (the CPU kernels inductor emits, called eagerly):
+a pass over the hidden tensor and one over the output saved."""
 import torch
 import torch.nn as nn
 
@@ -24,8 +22,7 @@ POINTWISE_OPS = _pointwise_ops()
 
 
 def _is_pointwise(layer: nn.Module) -> bool:
-    """Whether ``layer`` is a 1x1 convolution of stride 1, unpadded and
-    ungrouped."""
+    """Whether ``layer`` is a plain 1x1 convolution."""
     return isinstance(layer, nn.Conv2d) and (
         layer.kernel_size, layer.stride, layer.padding, layer.dilation,
         layer.groups) == ((1, 1), (1, 1), (0, 0), (1, 1), 1)
@@ -46,11 +43,8 @@ def can_run(x: torch.Tensor, mlp: nn.Module) -> bool:
 
 def mlp_add_(x: torch.Tensor, y: torch.Tensor,
              mlp: nn.Module) -> torch.Tensor:
-    """Returns ``x + mlp(y)``, written into ``x``.
-
-    No autograd: for inference, on tensors and an MLP :func:`can_run`
-    accepts.
-    """
+    """``x + mlp(y)`` written into ``x``, without autograd, where
+    :func:`can_run`."""
     conv_act, conv_add_ = POINTWISE_OPS
     fc1, fc2 = mlp.fc1, mlp.fc2
     hidden = conv_act(y, fc1.weight, fc1.bias, *_ONE, 'gelu', [], 'none')

@@ -1,9 +1,6 @@
-"""Token mixers: the part of a MetaFormer block that mixes positions.
-
-Each keeps the shape of its input, in the layout the backbone runs its
-blocks on and passes as ``nhwc``: PoolFormer's (N, C, H, W) maps or the
-Baselines' (N, H, W, C) ones, with the same parameters in both.
-"""
+"""Token mixers, which mix positions: each keeps the shape of its input,
+(N, H, W, C) maps with ``nhwc`` (the backbone's layout, given by it), else
+(N, C, H, W), with the same parameters in both."""
 import inspect
 from typing import Dict, Optional, Union
 
@@ -13,8 +10,7 @@ import torch.nn.functional as F
 
 from mmpoolformer.registry import MODELS
 from ..validation import check_int, check_number, check_odd_size
-from .aliases import resolve_alias
-from .norms import build_act
+from .norms import build_act, resolve_alias
 
 
 def _as_nhwc(x: torch.Tensor, nhwc: bool) -> torch.Tensor:
@@ -23,20 +19,14 @@ def _as_nhwc(x: torch.Tensor, nhwc: bool) -> torch.Tensor:
 
 
 def _from_nhwc(x: torch.Tensor, nhwc: bool) -> torch.Tensor:
-    """An (N, H, W, C) map as a view in the caller's layout."""
+    """The inverse of :func:`_as_nhwc`."""
     return x if nhwc else x.permute(0, 3, 1, 2)
 
 
 @MODELS.register_module()
 class Pooling(nn.Module):
-    """PoolFormer's mixer: average pooling (padding not counted) minus the
-    input, so that the residual branch carries only what pooling changes.
-
-    Args:
-        pool_size (int): Pooling window, odd. Defaults to 3.
-        nhwc (bool): The maps are (N, H, W, C), else (N, C, H, W).
-            Defaults to False.
-    """
+    """PoolFormer's mixer: average pooling over an odd ``pool_size``
+    window (padding not counted) minus the input."""
 
     def __init__(self, pool_size: int = 3, nhwc: bool = False) -> None:
         super().__init__()
@@ -58,19 +48,16 @@ class Pooling(nn.Module):
 @MODELS.register_module()
 class Attention(nn.Module):
     """Multi-head self-attention over all positions of a map of any size,
-    ``qkv`` without bias: the PoolFormer hybrids' and CAFormer's mixer.
+    ``qkv`` without bias: the hybrids' and CAFormer's mixer.
 
     Args:
         dim (int): Channels.
-        head_dim (int): Channels per head; it must divide ``dim`` unless
+        head_dim (int): Channels per head, dividing ``dim`` unless
             ``num_heads`` is given. Defaults to 32.
-        num_heads (int, optional): Heads, of ``head_dim`` channels each
-            whatever ``dim`` is. Defaults to None: ``dim // head_dim``.
+        num_heads (int, optional): Defaults to None: ``dim // head_dim``.
         proj_bias (bool, optional): A bias in ``proj``. Defaults to None:
-            one on (N, C, H, W) maps (the hybrids), none on (N, H, W, C)
-            maps (CAFormer).
-        nhwc (bool): The maps are (N, H, W, C), else (N, C, H, W).
-            Defaults to False.
+            one for (N, C, H, W) maps (the hybrids), none for CAFormer's.
+        nhwc (bool): (N, H, W, C) maps. Defaults to False.
     """
 
     def __init__(self,
@@ -106,15 +93,9 @@ class Attention(nn.Module):
 
 @MODELS.register_module()
 class SpatialMLP(nn.Module):
-    """A linear layer across positions, shared by all channels, without bias
-    (the official MetaFormer's ``SpatialFc``): it takes only maps of
-    ``num_tokens`` positions.
-
-    Args:
-        num_tokens (int): H * W of the feature map it is built for.
-        nhwc (bool): The maps are (N, H, W, C), else (N, C, H, W).
-            Defaults to False.
-    """
+    """A linear layer across the ``num_tokens`` positions (H * W) of the
+    maps it takes, shared by the channels, without bias (the official
+    ``SpatialFc``)."""
 
     def __init__(self, num_tokens: int, nhwc: bool = False) -> None:
         super().__init__()
@@ -138,18 +119,9 @@ class SpatialMLP(nn.Module):
 @MODELS.register_module()
 class SepConv(nn.Module):
     """ConvFormer's mixer, MobileNetV2's inverted separable convolution
-    without biases: linear ``pwconv1`` to ``expansion_ratio`` times the
-    channels, ``act1``, depthwise ``dwconv``, linear ``pwconv2`` back.
-
-    Args:
-        dim (int): Channels.
-        expansion_ratio (float): Hidden channels per channel. Defaults to 2.
-        kernel_size (int): The depthwise kernel, odd. Defaults to 7.
-        act_cfg (str | dict): The activation after ``pwconv1``. Defaults to
-            ``dict(type='StarReLU')``.
-        nhwc (bool): The maps are (N, H, W, C), else (N, C, H, W).
-            Defaults to False.
-    """
+    without biases: linear ``pwconv1`` to ``expansion_ratio`` (2) times the
+    channels, ``act1`` (``act_cfg``, StarReLU), depthwise ``dwconv`` of an
+    odd ``kernel_size`` (7), linear ``pwconv2`` back."""
 
     def __init__(self,
                  dim: int,
@@ -193,11 +165,10 @@ TOKEN_MIXER_ALIASES = {
 
 
 def build_token_mixer(cfg: Union[str, dict], **context) -> nn.Module:
-    """Builds a token mixer registered in our scope from ``cfg`` (a dict or
-    a short name of :data:`TOKEN_MIXER_ALIASES`). Each entry of ``context``
-    (``dim``, ``num_tokens``, ``pool_size``, ``nhwc``) goes to the mixers
-    that take it unless ``cfg`` sets it; ``nhwc``, the backbone's layout,
-    ``cfg`` may not set."""
+    """The token mixer for ``cfg`` (a dict or a short name of
+    :data:`TOKEN_MIXER_ALIASES`) in our scope; each entry of ``context``
+    (``dim``, ``num_tokens``, ``pool_size``, ``nhwc``) goes to mixers that
+    take it unless ``cfg`` sets it (``nhwc`` it may not)."""
     cfg = resolve_alias(cfg, TOKEN_MIXER_ALIASES, 'token mixer')
     mixer_type = cfg.pop('type')
     mixer_cls = MODELS.get(mixer_type)

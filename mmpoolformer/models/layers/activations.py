@@ -1,4 +1,4 @@
-"""StarReLU, the activation of the MetaFormer Baselines."""
+"""The MetaFormer Baselines' activations."""
 import torch
 import torch.nn as nn
 
@@ -8,7 +8,7 @@ from mmpoolformer.registry import MODELS
 @MODELS.register_module()
 class StarReLU(nn.Module):
     """``scale * relu(x) ** 2 + bias``, with learnable one-element ``scale``
-    and ``bias`` (the official MetaFormer Baselines' and timm's).
+    and ``bias`` (the Baselines' MLP and separable convolution).
 
     Args:
         scale_value (float): Initial scale. Defaults to 1.
@@ -24,3 +24,12 @@ class StarReLU(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.addcmul(self.bias, self.scale, torch.relu(x).square())
+
+
+@MODELS.register_module()
+class SquaredReLU(nn.Module):
+    """``relu(x) ** 2`` (`Primer <https://arxiv.org/abs/2109.08668>`_), the
+    activation of ConvFormer's and CAFormer's classifier MLP."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.relu(x).square()
