@@ -256,6 +256,9 @@ BAD_VALUES = dict(
         dict(type='Pooling', foo=1),
         dict(type='SpatialMLP', num_tokens=0),
     ] + [dict(type='Pooling', pool_size=k) for k in (0, -3, 2, 4, 3.0, True)]
+      + [dict(type='SepConv', expansion_ratio=r)
+         for r in (0, 0.01, -1, math.inf, '2', True)]
+      + [dict(type='SepConv', kernel_size=k) for k in (0, 2, 7.0)]
       + [dict(type='Attention', head_dim=d)
          for d in (0, -4, 5, 7, 128, 4.0, True)], 'pooling', n),
     norm_cfg=lambda n: bad_stage_cfgs([
@@ -496,6 +499,13 @@ def test_any_arguments_build_or_are_refused_by_name(kwargs, data):
     (dict(out_indices=(0, ), token_mixer=('pooling', 'pool', 'pooling',
                                           'pooling')), 'token_mixer',
      "'pool'"),
+    # None is no layer config, in a stage that is not built too.
+    (dict(out_indices=(0, ), token_mixer=('pooling', None, 'pooling',
+                                          'pooling')), 'token_mixer', 'None'),
+    (dict(out_indices=(0, ), norm_cfg=('gn', 'gn', None, 'gn')), 'norm_cfg',
+     'None'),
+    (dict(out_indices=(1, ), act_cfg=('gelu', 'gelu', 'gelu', None)),
+     'act_cfg', 'None'),
 ])
 def test_issue_examples_are_refused_by_name(kwargs, argument, value):
     with pytest.raises((ValueError, TypeError),

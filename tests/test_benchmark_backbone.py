@@ -44,6 +44,41 @@ def test_cuda_device_without_cuda_is_one_error_line(tmp_path):
     assert_clean_error(result, '--device cuda', 'no CUDA device')
 
 
+def test_unknown_arch_is_a_usage_error_naming_the_archs(tmp_path):
+    result = run('benchmark_backbone.py', '--archs', 's12', 'caformer_s17',
+                 '--out-dir', tmp_path)
+    assert result.returncode == 2
+    assert_clean_error(result, "--archs: invalid choice: 'caformer_s17'",
+                       "'m48'", "'poolformerv2_s12'", "'caformer_b36'")
+    assert not list(tmp_path.iterdir())
+
+
+def test_memory_size_0_times_without_the_memory_step(tmp_path):
+    result = run('benchmark_backbone.py', '--modes', 'infer 32 b1',
+                 '--repeats', 1, '--memory-size', 0, '--out-dir', tmp_path)
+    assert_ok(result)
+    report = json.loads((tmp_path / 'benchmark.json').read_text())
+    assert report['memory'] == {}
+    assert {row['impl'] for row in report['rows']} == IMPLEMENTATIONS
+    table = (tmp_path / 'benchmark.md').read_text()
+    assert 'Peak memory' not in table
+    assert table.count('| s12 | infer 32 b1 |') == len(IMPLEMENTATIONS)
+
+
+@pytest.mark.parametrize('args, fragments', [
+    (['--memory-size', 2], ['--memory-size', 'at least 3', 'got 2']),
+    (['--memory-size', -1], ['--memory-size', 'got -1']),
+    (['--modes', '--memory-size', 0], ['nothing to measure']),
+    (['--repeats', 0], ['--repeats', '0 is not a positive integer']),
+    (['--threads', -2], ['--threads', '-2 is not a positive integer']),
+])
+def test_bad_options_are_refused_before_any_timing(tmp_path, args,
+                                                    fragments):
+    result = run('benchmark_backbone.py', *args, '--out-dir', tmp_path)
+    assert_clean_error(result, *fragments)
+    assert not list(tmp_path.iterdir())
+
+
 @pytest.mark.parametrize('arch', ['convformer_s18', 'caformer_s18'])
 def test_baselines_are_timed_against_timm_with_the_same_weights(arch):
     """At a tiny size: timm's model first (the reference), ours plain and

@@ -125,6 +125,32 @@ def test_whole_detector_checkpoint_loads_every_norm(reference_s12, tmp_path,
     assert "classifier's final norm" not in '\n'.join(log_lines)
 
 
+def test_prefix_picks_one_backbone_of_a_checkpoint(reference_s12, tmp_path):
+    """``init_cfg``'s ``prefix`` loads the backbone under it (a teacher's of
+    a distiller, say) and no other; a prefix no key has names itself."""
+    other = PoolFormer('s12', init_cfg=[]).state_dict()
+    state = {
+        **{f'teacher.backbone.{k}': v
+           for k, v in reference_s12.state_dict().items()},
+        **{f'student.backbone.{k}': torch.randn_like(v)
+           for k, v in other.items()}}
+    path = tmp_path / 'distiller.pth'
+    torch.save({'state_dict': state}, path)
+
+    def load(prefix):
+        model = PoolFormer('s12', init_cfg=dict(
+            type='Pretrained', checkpoint=str(path), prefix=prefix))
+        model.init_weights()
+        return model.eval()
+
+    assert_outputs_equal(load('teacher.backbone.'),
+                         reference_outputs(reference_s12))
+    with pytest.raises(CheckpointError,
+                       match="distiller.pth has no keys under the prefix "
+                       "'backbone.'"):
+        load('backbone.')
+
+
 def test_keep_classifier_norm_must_be_a_bool(tmp_path):
     with pytest.raises(TypeError, match='keep_classifier_norm'):
         pretrained(tmp_path / 'never_loaded.pth', keep_classifier_norm='yes')

@@ -121,3 +121,18 @@ def test_random_bytes_are_refused_as_unreadable(tmp_path):
         kinds.add(str(info.value).split('(')[-1].split(':')[0])
     # The bytes tried more than one way of failing.
     assert len(kinds) > 1, kinds
+
+
+@pytest.mark.parametrize('content', [
+    [torch.zeros(2)],
+    {'weight': torch.zeros(2), 'step': 3},
+    {'state_dict': {'weight': torch.zeros(2), 'note': 'epoch 3'}},
+], ids=['a list', 'a number among the tensors', 'a str in state_dict'])
+def test_a_file_without_a_state_dict_is_refused_naming_it(tmp_path, content):
+    """Safe to unpickle, but no mapping of names to tensors."""
+    from mmpoolformer.checkpoint import load_state_dict
+    path = tmp_path / 'not_weights.pth'
+    torch.save(content, path)
+    with pytest.raises(CheckpointError,
+                       match='not_weights.pth holds no state dict'):
+        load_state_dict(str(path))

@@ -52,6 +52,26 @@ def test_new_checkpoint_replaces_the_old_completely(tmp_path):
         torch.load(path, weights_only=True)['state_dict']['w'], torch.ones(2))
 
 
+def test_text_is_written_atomically_too(tmp_path, monkeypatch):
+    """``put_text`` (mmengine's for logs and ``last_checkpoint``) goes
+    through the same rename: a crash keeps the old text whole."""
+    path = tmp_path / 'last_checkpoint'
+    backend = AtomicLocalBackend()
+    backend.put_text('epoch_1.pth', path)
+
+    def crash(*args):
+        raise KeyboardInterrupt('killed while writing')
+
+    monkeypatch.setattr(os, 'replace', crash)
+    with pytest.raises(KeyboardInterrupt):
+        backend.put_text('epoch_2.pth', path)
+    monkeypatch.undo()
+    assert path.read_text() == 'epoch_1.pth'
+    assert [p.name for p in tmp_path.iterdir()] == ['last_checkpoint']
+    backend.put_text('époque_2.pth', path, encoding='latin-1')
+    assert path.read_bytes() == 'époque_2.pth'.encode('latin-1')
+
+
 def test_our_runner_saves_atomically_and_a_crash_keeps_the_last(
         tmp_path, monkeypatch):
     """Killed while writing the second checkpoint: the first stays whole and

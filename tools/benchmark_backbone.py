@@ -14,26 +14,32 @@ from pathlib import Path
 
 import torch
 
-from mmpoolformer.analysis.backbone_benchmark import DEFAULT_MODES, MODES
+from mmpoolformer.analysis.backbone_benchmark import (ARCHS, DEFAULT_MODES,
+                                                      MODES)
 from mmpoolformer.analysis.benchmark_report import run_benchmark
 from mmpoolformer.engine import UsageError
-from mmpoolformer.engine.command_line import ArgumentParser, reports_errors
+from mmpoolformer.engine.command_line import (ArgumentParser, positive,
+                                              reports_errors)
+from mmpoolformer.models.backbones.metaformer import MIN_IMG_SIZE
 
 
 def parse_args():
     parser = ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--archs', nargs='+', default=['s12'])
+    parser.add_argument('--archs', nargs='+', default=['s12'],
+                        choices=ARCHS, metavar='ARCH',
+                        help=f'one or more of {", ".join(ARCHS)}')
     parser.add_argument('--modes', nargs='*', default=list(DEFAULT_MODES),
                         choices=list(MODES),
                         help='timed modes; none measures only memory')
-    parser.add_argument('--repeats', type=int, default=7)
+    parser.add_argument('--repeats', type=positive, default=7)
     parser.add_argument('--device', default='cpu',
                         help="where to run: 'cpu' or a CUDA device "
                         "('cuda', 'cuda:1')")
-    parser.add_argument('--threads', type=int, default=None,
+    parser.add_argument('--threads', type=positive, default=None,
                         help='torch threads (default: torch\'s choice)')
     parser.add_argument('--memory-size', type=int, default=512,
-                        help='image size of the peak-memory training step')
+                        help='image size of the peak-memory training step, '
+                        f'at least {MIN_IMG_SIZE}; 0 skips it')
     parser.add_argument('--out-dir', default='work_dirs/benchmark_backbone')
     return parser.parse_args()
 
@@ -41,6 +47,12 @@ def parse_args():
 @reports_errors
 def main():
     args = parse_args()
+    if args.memory_size != 0 and args.memory_size < MIN_IMG_SIZE:
+        raise UsageError(f'--memory-size must be 0 (no memory step) or at '
+                         f'least {MIN_IMG_SIZE}, got {args.memory_size}')
+    if not args.modes and not args.memory_size:
+        raise UsageError('nothing to measure: give --modes or a '
+                         '--memory-size above 0')
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)

@@ -64,6 +64,13 @@ BASELINE_CLASSES = {
 }
 
 
+# Every arch it times: PoolFormer's ('s12') and timm's names of the
+# Baselines' ('caformer_s18').
+ARCHS = (*PoolFormer.arch_settings, *(
+    f'{family}_{size}' for family, model in BASELINE_CLASSES.items()
+    for size in model.arch_settings))
+
+
 def build_ours(arch, **kwargs):
     """Our backbone of ``arch``: a PoolFormer arch ('s12') or a MetaFormer
     Baselines model ('caformer_s18')."""

@@ -24,7 +24,7 @@ def write_report(rows: list, memory: dict, out_dir: Path, device: str,
     Args:
         rows (list[dict]): From :func:`.backbone_benchmark.benchmark`.
         memory (dict): {arch: {with_cp: MB}}, from
-            :func:`.peak_memory.peak_memory`.
+            :func:`.peak_memory.peak_memory`; empty: no memory table.
         out_dir (Path): Where the files go.
         device (str): Where the rows were timed.
         repeats (int): Timed runs per implementation.
@@ -44,11 +44,13 @@ def write_report(rows: list, memory: dict, out_dir: Path, device: str,
             f"| {r['arch']} | {r['mode']} | {r['impl']} | "
             f"{r['median_s']:.3f} | {r['images_per_s']:.2f} | "
             f"{r['speedup']:.2f}x | {r['max_abs_diff']:.1e} |")
-    lines += [
-        '', f'Peak memory of a training step, batch 2 at '
-        f'{memory_size}x{memory_size}:', '',
-        '| arch | with_cp=False | with_cp=True | ratio |', '|---|---|---|---|'
-    ]
+    if memory:
+        lines += [
+            '', f'Peak memory of a training step, batch 2 at '
+            f'{memory_size}x{memory_size}:', '',
+            '| arch | with_cp=False | with_cp=True | ratio |',
+            '|---|---|---|---|'
+        ]
     for arch, m in memory.items():
         lines.append(f'| {arch} | {m[False]:.0f} MB | {m[True]:.0f} MB | '
                      f'{m[True] / m[False]:.2f} |')
@@ -98,8 +100,8 @@ def run_benchmark(archs: list, modes: list, repeats: int, device,
                   memory_size: int, out_dir: Path) -> str:
     """Times every arch in every mode (:func:`.backbone_benchmark.benchmark`,
     a line each as it goes), measures the peak memory of a training step
-    with and without ``with_cp`` and writes the report
-    (:func:`write_report`); returns the table."""
+    with and without ``with_cp`` (unless ``memory_size`` is 0) and writes
+    the report (:func:`write_report`); returns the table."""
     rows = []
     for arch in archs:
         for mode in modes:
@@ -108,6 +110,7 @@ def run_benchmark(archs: list, modes: list, repeats: int, device,
                 f"{r['impl']} {r['images_per_s']:.2f} img/s "
                 f"({r['speedup']:.2f}x)" for r in rows
                 if (r['arch'], r['mode']) == (arch, mode)), flush=True)
-    memory = {arch: peak_memory(arch, memory_size, device) for arch in archs}
+    memory = {arch: peak_memory(arch, memory_size, device)
+              for arch in archs} if memory_size else {}
     return write_report(rows, memory, out_dir, str(device), repeats,
                         memory_size)

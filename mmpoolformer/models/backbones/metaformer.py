@@ -248,19 +248,20 @@ class MetaFormer(BaseModule):
         self._check_layer(
             'act_cfg', stage, cfg['act_cfg'], dim,
             lambda: build_layer('act_cfg', stage, build_act, cfg['act_cfg']))
-        if cfg['out_norm_cfg'] != cfg['norm_cfg']:
+        if cfg['out_norm_cfg'] not in (None, cfg['norm_cfg']):
             self._check_layer('out_norm_cfg', stage, cfg['out_norm_cfg'], dim)
-        self._check_layer('downsample_norm_cfg', stage, downsample_norm_cfg,
-                          downsample_dim)
+        if downsample_norm_cfg is not None:
+            self._check_layer('downsample_norm_cfg', stage,
+                              downsample_norm_cfg, downsample_dim)
 
     def _check_layer(self,
                      argument: str,
                      stage: int,
-                     cfg: Optional[Union[str, Dict]],
+                     cfg: Union[str, Dict],
                      dim: int,
                      build: Optional[Callable[[], nn.Module]] = None,
                      size: Optional[Tuple[int, int]] = None) -> None:
-        """Refuses ``cfg`` (None: no layer) by ``argument`` where its layer
+        """Refuses ``cfg`` by ``argument`` where its layer
         (``build()``, by default a norm of ``dim`` channels) does not build
         or does not keep the shape of the blocks' maps (mmcv's ``LN``
         normalises the W of (N, C, H, W) maps, ``BN`` the H of (N, H, W, C)
@@ -268,8 +269,6 @@ class MetaFormer(BaseModule):
         numbers; an op without a meta kernel goes unchecked), on a map of
         ``size``, else one whose sides differ from the channels and each
         other."""
-        if cfg is None:
-            return
         with torch.device('meta'):
             layer = build() if build else build_layer(
                 argument, stage, build_norm, cfg, num_channels=dim)

@@ -130,8 +130,8 @@ def resolve_alias(cfg: Union[str, dict], aliases: dict, what: str) -> dict:
                              f'of the short names {sorted(aliases)}')
         return dict(aliases[cfg])
     if not isinstance(cfg, dict) or 'type' not in cfg:
-        raise TypeError(f'a {what} must be a dict with a "type" or one of '
-                        f'{sorted(aliases)}, got {cfg!r}')
+        raise TypeError(f'the {what} must be a dict with a "type" or one '
+                        f'of {sorted(aliases)}, got {cfg!r}')
     return dict(cfg)
 
 
