@@ -256,9 +256,6 @@ BAD_VALUES = dict(
         dict(type='Pooling', foo=1),
         dict(type='SpatialMLP', num_tokens=0),
     ] + [dict(type='Pooling', pool_size=k) for k in (0, -3, 2, 4, 3.0, True)]
-      + [dict(type='SepConv', expansion_ratio=r)
-         for r in (0, 0.01, -1, math.inf, '2', True)]
-      + [dict(type='SepConv', kernel_size=k) for k in (0, 2, 7.0)]
       + [dict(type='Attention', head_dim=d)
          for d in (0, -4, 5, 7, 128, 4.0, True)], 'pooling', n),
     norm_cfg=lambda n: bad_stage_cfgs([
@@ -512,6 +509,35 @@ def test_issue_examples_are_refused_by_name(kwargs, argument, value):
                        match=re.escape(argument)) as error:
         PoolFormer(**kwargs)
     assert value in str(error.value)
+
+
+HIDDEN = 'expansion_ratio must leave SepConv at least one hidden channel'
+NUMBER = 'expansion_ratio must be a finite number >= 0'
+ODD = 'kernel_size must be an odd positive int'
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(expansion_ratio=0), HIDDEN),
+    (dict(expansion_ratio=0.001), HIDDEN),
+    (dict(expansion_ratio=-1), NUMBER),
+    (dict(expansion_ratio=math.inf), NUMBER),
+    (dict(expansion_ratio='2'), NUMBER),
+    (dict(expansion_ratio=True), NUMBER),
+    (dict(kernel_size=0), ODD),
+    (dict(kernel_size=2), ODD),
+    (dict(kernel_size=7.0), ODD),
+])
+def test_sepconv_refuses_its_bad_arguments_by_name(kwargs, message):
+    """By SepConv itself, and so in a backbone's stage that is not built
+    (where nothing runs it)."""
+    from mmpoolformer.models.layers import SepConv
+    with pytest.raises((ValueError, TypeError), match=re.escape(message)):
+        SepConv(64, **kwargs)
+    mixers = ('pooling', ) * 3 + (dict(type='SepConv', **kwargs), )
+    with pytest.raises((ValueError, TypeError),
+                       match=re.escape(message)) as error:
+        PoolFormer(out_indices=(0, ), token_mixer=mixers)
+    assert 'token_mixer' in str(error.value)
 
 
 @pytest.mark.parametrize('arch', sorted(PoolFormer.arch_settings))

@@ -71,12 +71,24 @@ def test_memory_size_0_times_without_the_memory_step(tmp_path):
     (['--modes', '--memory-size', 0], ['nothing to measure']),
     (['--repeats', 0], ['--repeats', '0 is not a positive integer']),
     (['--threads', -2], ['--threads', '-2 is not a positive integer']),
+    (['--device', 'gpu'], ['--device gpu', "give 'cpu' or a CUDA device"]),
+    (['--device', 'meta'], ['--device meta', "give 'cpu'"]),
 ])
 def test_bad_options_are_refused_before_any_timing(tmp_path, args,
                                                     fragments):
     result = run('benchmark_backbone.py', *args, '--out-dir', tmp_path)
     assert_clean_error(result, *fragments)
+    # run_benchmark prints a line as soon as it has timed an arch.
+    assert 'img/s' not in result.stdout
     assert not list(tmp_path.iterdir())
+
+
+def test_an_out_dir_that_is_a_file_is_refused_before_any_timing(tmp_path):
+    path = tmp_path / 'report'
+    path.write_text('not a folder')
+    result = run('benchmark_backbone.py', '--out-dir', path)
+    assert_clean_error(result, '--out-dir', 'is a file')
+    assert 'img/s' not in result.stdout
 
 
 @pytest.mark.parametrize('arch', ['convformer_s18', 'caformer_s18'])

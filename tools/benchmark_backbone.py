@@ -55,11 +55,23 @@ def main():
                          '--memory-size above 0')
     if args.threads:
         torch.set_num_threads(args.threads)
-    device = torch.device(args.device)
+    try:
+        device = torch.device(args.device)
+    except RuntimeError:
+        device = None
+    if device is None or device.type not in ('cpu', 'cuda'):
+        raise UsageError(f'--device {args.device}: give \'cpu\' or a CUDA '
+                         'device (\'cuda\', \'cuda:1\')')
     if device.type == 'cuda' and not torch.cuda.is_available():
         raise UsageError(f'--device {args.device}: no CUDA device is '
                          'available')
+    if device.type == 'cuda' and (device.index or 0) >= \
+            torch.cuda.device_count():
+        raise UsageError(f'--device {args.device}: there are '
+                         f'{torch.cuda.device_count()} CUDA devices')
     out_dir = Path(args.out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f'--out-dir {out_dir} is a file, not a folder')
     print(run_benchmark(args.archs, args.modes, args.repeats, device,
                         args.memory_size, out_dir))
     print(f'report: {out_dir / "benchmark.md"}' +

@@ -25,7 +25,8 @@ DOWNSAMPLING = (3, 2, 1)
 # The smallest side the stem's kernel takes.
 MIN_IMG_SIZE = STEM[0] - 2 * STEM[2]
 
-# The official initialisations: N(0, 0.02^2) weights, zero biases.
+# The official initialisations of these layers (others keep PyTorch's):
+# weights N(0, 0.02^2) cut at +-2, biases 0.
 OFFICIAL_INIT_CFG = dict(
     type='TruncNormal', layer=['PointwiseConv2d', 'Linear'], std=.02, bias=0.)
 BASELINE_INIT_CFG = dict(
@@ -91,7 +92,8 @@ class MetaFormer(BaseModule):
             end. Later stages are not built. Defaults to (0, 1, 2, 3).
         frozen_stages (int): -1 freezes nothing, 0 the stem, ``i`` the
             first ``i`` stages too (with their downsampling, position
-            embeddings and output norms). Defaults to -1.
+            embeddings and output norms), up to the last output's stage
+            plus one. Defaults to -1.
         norm_eval (bool): Keep BatchNorms in eval mode while training.
             Defaults to False.
         with_cp (bool): Checkpoint every block. Defaults to False.
@@ -436,9 +438,10 @@ class PoolFormer(MetaFormer):
             same way: a config (e.g. ``dict(type='SyncBN')``) or 'gn', 'ln',
             'bn'. Defaults to ``dict(type='GN', num_groups=1)``.
         act_cfg (str | dict | Sequence): The MLP activation, the same way:
-            or 'gelu', 'relu', 'silu'. Defaults to ``dict(type='GELU')``.
-        layer_scale_init_value (float, optional): Defaults to None: the
-            arch's.
+            a config or 'gelu', 'relu', 'silu'. Defaults to
+            ``dict(type='GELU')``.
+        layer_scale_init_value (float, optional): The initial layer scale.
+            Defaults to None: the arch's.
         **kwargs: The arguments of :class:`MetaFormer`.
     """
 
@@ -488,10 +491,10 @@ class PoolFormer(MetaFormer):
 
 class MetaFormerBaseline(MetaFormer):
     """A backbone of `MetaFormer Baselines for Vision
-    <https://arxiv.org/abs/2210.13452>`_: norms around the downsampling,
-    (N, H, W, C) blocks as the official code has them, StarReLU MLPs, norms
-    without biases, residual scales in the last two stages. The families
-    differ in their token mixers and norms.
+    <https://arxiv.org/abs/2210.13452>`_: a norm after the stem and before
+    each downsampling, (N, H, W, C) blocks as the official code has them,
+    StarReLU MLPs, norms without biases, residual scales in the last two
+    stages. The families differ in their token mixers and norms.
 
     Args:
         arch (str | dict): One of the family's ``arch_settings`` or a dict
@@ -502,16 +505,19 @@ class MetaFormerBaseline(MetaFormer):
         norm_cfg (str | dict | Sequence, optional): The blocks' norm over
             the last dimension, the same way. Defaults to None: the
             family's.
-        downsample_norm_cfg (str | dict, optional): Defaults to
+        downsample_norm_cfg (str | dict, optional): The norm after the stem
+            and before each downsampling, None for none. Defaults to
             ``dict(type='LN', eps=1e-6, bias=False)``.
-        out_norm_cfg (str | dict, optional): Each output's norm. Defaults
-            to ``dict(type='LN', eps=1e-6)``.
+        out_norm_cfg (str | dict, optional): Each output's norm, None for
+            none. Defaults to ``dict(type='LN', eps=1e-6)``.
         act_cfg (str | dict | Sequence): The MLP activation, the same way.
             Defaults to ``dict(type='StarReLU')``.
-        layer_scale_init_value (float | Sequence, optional): For all stages
-            or one a stage, None for none. Defaults to None.
-        res_scale_init_value (float | Sequence, optional): The same way.
-            Defaults to ``(None, None, 1., 1.)``.
+        layer_scale_init_value (float | Sequence, optional): The initial
+            layer scale, for all stages or one a stage, None for none.
+            Defaults to None.
+        res_scale_init_value (float | Sequence, optional): The initial
+            residual scale, the same way. Defaults to
+            ``(None, None, 1., 1.)``.
         **kwargs: The arguments of :class:`MetaFormer`.
     """
 
@@ -596,9 +602,9 @@ class ConvFormer(MetaFormerBaseline):
 
 @MODELS.register_module()
 class CAFormer(MetaFormerBaseline):
-    """CAFormer: separable convolutions, then attention in the last two
-    stages; arguments as :class:`MetaFormerBaseline`'s, ``arch`` 's18'
-    (default) to 'b36'."""
+    """CAFormer: separable convolutions, then attention (``head_dim`` 32)
+    in the last two stages; arguments as :class:`MetaFormerBaseline`'s,
+    ``arch`` 's18' (default) to 'b36'."""
 
     arch_settings = SEPCONV_ARCHS
     default_arch = 's18'

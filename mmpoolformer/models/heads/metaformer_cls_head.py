@@ -49,8 +49,10 @@ class MetaFormerClsHead(ClsHead):
         mlp_ratio (float, optional): Hidden channels of the MLP per input
             channel (4 for ConvFormer and CAFormer). Defaults to None: a
             linear layer.
-        head_dropout (float): Dropout in the MLP, in [0, 1). Defaults to 0.
-        norm_cfg (dict): Defaults to ``dict(type='LN', eps=1e-6)``.
+        head_dropout (float): Dropout in the MLP (so only with
+            ``mlp_ratio``), in [0, 1). Defaults to 0.
+        norm_cfg (dict): The norm of the pooled features. Defaults to
+            ``dict(type='LN', eps=1e-6)``.
         init_cfg (dict, optional): Defaults to :data:`HEAD_INIT_CFG`.
         **kwargs: mmpretrain ``ClsHead``'s ``loss``, ``topk``, ``cal_acc``.
 

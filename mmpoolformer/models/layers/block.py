@@ -82,7 +82,7 @@ class MetaFormerBlock(nn.Module):
 
     ``r`` are the residual scales, ``s`` the layer scales (none where the
     initial value is None); both branches pass through drop path. Once
-    :func:`~mmpoolformer.models.layers.fuse.fuse_block` set ``fused``, a
+    :func:`~mmpoolformer.models.layers.fuse.fuse_block` has set ``fused``, a
     block in eval mode without autograd writes each sum over its branch
     (fresh tensors cost page faults on CPU; a hook keeping the mixer's or
     MLP's output sees the sum) and runs a GELU 1x1-convolution MLP with its

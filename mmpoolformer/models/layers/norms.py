@@ -39,8 +39,8 @@ def normalize_per_sample(x: torch.Tensor, eps: float) -> torch.Tensor:
 class GroupNorm(nn.GroupNorm):
     """``nn.GroupNorm`` as ``GN`` in our scope, channels first as mmcv
     passes them, ``num_groups`` 1 by default (PoolFormer's). With one group,
-    channels-last maps and a norm whose weights ``fuse()`` folded away take
-    :func:`normalize_per_sample`."""
+    a channels-last map, or any map once ``fuse()`` has folded the weights
+    away, takes :func:`normalize_per_sample`."""
 
     def __init__(self,
                  num_channels: int,

@@ -54,9 +54,11 @@ class Attention(nn.Module):
         dim (int): Channels.
         head_dim (int): Channels per head, dividing ``dim`` unless
             ``num_heads`` is given. Defaults to 32.
-        num_heads (int, optional): Defaults to None: ``dim // head_dim``.
+        num_heads (int, optional): Heads of ``head_dim`` channels each,
+            whatever ``dim`` is. Defaults to None: ``dim // head_dim``.
         proj_bias (bool, optional): A bias in ``proj``. Defaults to None:
-            one for (N, C, H, W) maps (the hybrids), none for CAFormer's.
+            one on (N, C, H, W) maps (the hybrids), none on (N, H, W, C)
+            maps (CAFormer).
         nhwc (bool): (N, H, W, C) maps. Defaults to False.
     """
 
