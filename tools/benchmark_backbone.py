@@ -17,7 +17,6 @@ import torch
 from mmpoolformer.analysis.backbone_benchmark import (ARCHS, DEFAULT_MODES,
                                                       MODES)
 from mmpoolformer.analysis.benchmark_report import run_benchmark
-from mmpoolformer.engine import UsageError
 from mmpoolformer.engine.command_line import (ArgumentParser, positive,
                                               reports_errors)
 from mmpoolformer.models.backbones.metaformer import MIN_IMG_SIZE
@@ -47,32 +46,10 @@ def parse_args():
 @reports_errors
 def main():
     args = parse_args()
-    if args.memory_size != 0 and args.memory_size < MIN_IMG_SIZE:
-        raise UsageError(f'--memory-size must be 0 (no memory step) or at '
-                         f'least {MIN_IMG_SIZE}, got {args.memory_size}')
-    if not args.modes and not args.memory_size:
-        raise UsageError('nothing to measure: give --modes or a '
-                         '--memory-size above 0')
     if args.threads:
         torch.set_num_threads(args.threads)
-    try:
-        device = torch.device(args.device)
-    except RuntimeError:
-        device = None
-    if device is None or device.type not in ('cpu', 'cuda'):
-        raise UsageError(f'--device {args.device}: give \'cpu\' or a CUDA '
-                         'device (\'cuda\', \'cuda:1\')')
-    if device.type == 'cuda' and not torch.cuda.is_available():
-        raise UsageError(f'--device {args.device}: no CUDA device is '
-                         'available')
-    if device.type == 'cuda' and (device.index or 0) >= \
-            torch.cuda.device_count():
-        raise UsageError(f'--device {args.device}: there are '
-                         f'{torch.cuda.device_count()} CUDA devices')
     out_dir = Path(args.out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f'--out-dir {out_dir} is a file, not a folder')
-    print(run_benchmark(args.archs, args.modes, args.repeats, device,
+    print(run_benchmark(args.archs, args.modes, args.repeats, args.device,
                         args.memory_size, out_dir))
     print(f'report: {out_dir / "benchmark.md"}' +
           (f', plot: {out_dir / "throughput.png"}' if args.modes else ''))

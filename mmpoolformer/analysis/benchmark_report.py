@@ -5,6 +5,8 @@ from pathlib import Path
 
 import torch
 
+from ..engine import UsageError
+from ..models.backbones.metaformer import MIN_IMG_SIZE
 from .backbone_benchmark import MODES, benchmark
 from .peak_memory import peak_memory
 
@@ -96,12 +98,42 @@ def plot(rows, path):
     fig.savefig(path, dpi=100)
 
 
-def run_benchmark(archs: list, modes: list, repeats: int, device,
+def check_options(modes: list, device: str, memory_size: int,
+                  out_dir: Path) -> torch.device:
+    """The device of ``tools/benchmark_backbone.py``'s options, a
+    UsageError naming the first option that cannot run."""
+    if memory_size != 0 and memory_size < MIN_IMG_SIZE:
+        raise UsageError(f'--memory-size must be 0 (no memory step) or at '
+                         f'least {MIN_IMG_SIZE}, got {memory_size}')
+    if not modes and not memory_size:
+        raise UsageError('nothing to measure: give --modes or a '
+                         '--memory-size above 0')
+    try:
+        parsed = torch.device(device)
+    except RuntimeError:
+        parsed = None
+    if parsed is None or parsed.type not in ('cpu', 'cuda'):
+        raise UsageError(f'--device {device}: give \'cpu\' or a CUDA '
+                         'device (\'cuda\', \'cuda:1\')')
+    if parsed.type == 'cuda' and not torch.cuda.is_available():
+        raise UsageError(f'--device {device}: no CUDA device is available')
+    if parsed.type == 'cuda' and (parsed.index or 0) >= \
+            torch.cuda.device_count():
+        raise UsageError(f'--device {device}: there are '
+                         f'{torch.cuda.device_count()} CUDA devices')
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f'--out-dir {out_dir} is a file, not a folder')
+    return parsed
+
+
+def run_benchmark(archs: list, modes: list, repeats: int, device: str,
                   memory_size: int, out_dir: Path) -> str:
     """Times every arch in every mode (:func:`.backbone_benchmark.benchmark`,
     a line each as it goes), measures the peak memory of a training step
     with and without ``with_cp`` (unless ``memory_size`` is 0) and writes
-    the report (:func:`write_report`); returns the table."""
+    the report (:func:`write_report`); returns the table. Options that
+    cannot run are refused first (:func:`check_options`)."""
+    device = check_options(modes, device, memory_size, out_dir)
     rows = []
     for arch in archs:
         for mode in modes:
